@@ -1,0 +1,170 @@
+// The typed configuration: what `rampart.yaml` says, checked and with every
+// default filled in. It describes; it does not run anything. The Snapshot
+// (config/snapshot.hpp) compiles it into routers, stage chains and TLS
+// contexts. docs/configuration.md documents every key.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/yaml_reader.hpp"
+#include "net/cidr.hpp"
+
+namespace rampart::config {
+
+using namespace std::chrono_literals;
+
+enum class TlsProfile { modern, intermediate };
+
+struct ServerTls {
+    std::string certificate_file;
+    std::string private_key_file;
+    TlsProfile profile = TlsProfile::intermediate;
+    std::optional<std::string> client_ca_file;  // mTLS: verify client certificates
+    bool require_client_certificate = true;     // only meaningful with client_ca_file
+    Duration handshake_timeout = 10s;
+};
+
+struct Hsts {
+    std::int64_t max_age_seconds = 31'536'000;  // one year
+    bool include_subdomains = false;
+    bool preload = false;
+};
+
+struct Listener {
+    std::string name;
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8443;
+    // Set: an HTTPS listener. Unset: a plain-HTTP listener that only redirects
+    // to https on redirect_port and never serves a route.
+    std::optional<ServerTls> tls;
+    std::uint16_t redirect_port = 443;
+};
+
+struct Admin {
+    bool enabled = true;
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 9901;
+    std::string token;  // from the config, or generated into the data directory
+};
+
+struct HttpLimits {
+    std::uint64_t max_request_target_bytes = 8 * 1024;
+    std::uint64_t max_header_bytes = 16 * 1024;
+    std::uint64_t max_header_fields = 100;
+    std::uint64_t max_body_bytes = 1024 * 1024;
+    std::uint64_t max_response_bytes = 16 * 1024 * 1024;
+    Duration header_timeout = 10s;
+    Duration body_idle_timeout = 10s;
+    Duration keep_alive_timeout = 60s;
+    Duration send_timeout = 30s;
+    std::uint64_t max_requests_per_connection = 10'000;
+    std::uint64_t max_connections = 10'000;
+    std::uint64_t max_connections_per_ip = 256;
+};
+
+enum class SlashPolicy { merge, reject, keep };
+enum class DotSegmentPolicy { resolve, reject };
+
+struct PathPolicy {
+    SlashPolicy repeated_slashes = SlashPolicy::merge;
+    DotSegmentPolicy dot_segments = DotSegmentPolicy::reject;
+    bool allow_semicolons = false;   // "/admin;a=b/x" is a classic routing bypass
+    bool allow_backslashes = false;  // some servers treat "\" as "/"
+};
+
+struct LogSink {
+    bool enabled = true;
+    std::string path = "stdout";  // "stdout", "stderr" or a file (created mode 0600)
+};
+
+struct Observability {
+    LogSink access_log;
+    LogSink security_log{true, "stderr"};
+    std::vector<std::string> redacted_headers;  // never logged, beyond the built-in list
+};
+
+enum class BalancePolicy { round_robin, least_connections };
+
+struct UpstreamTarget {
+    std::string url;  // as written, for messages
+    bool https = false;
+    std::string host;
+    std::uint16_t port = 80;
+};
+
+struct UpstreamTls {
+    bool verify = true;
+    std::optional<std::string> ca_file;           // default: the system trust store
+    std::optional<std::string> server_name;       // default: the target host
+    std::optional<std::string> certificate_file;  // upstream mTLS
+    std::optional<std::string> private_key_file;
+};
+
+struct PassiveHealth {
+    std::uint32_t consecutive_failures = 5;
+    Duration ejection_time = 30s;
+};
+
+struct ActiveHealth {
+    bool enabled = false;
+    std::string path = "/healthz";
+    Duration interval = 5s;
+    Duration timeout = 2s;
+    std::uint32_t healthy_threshold = 2;
+    std::uint32_t unhealthy_threshold = 3;
+};
+
+struct Upstream {
+    std::string name;
+    std::vector<UpstreamTarget> targets;
+    BalancePolicy balance = BalancePolicy::round_robin;
+    Duration connect_timeout = 2s;
+    Duration response_timeout = 30s;
+    Duration idle_timeout = 60s;
+    std::uint32_t max_connections_per_target = 1024;  // per worker
+    std::uint32_t max_idle_per_target = 64;           // per worker
+    std::uint32_t retries = 1;                        // idempotent methods only
+    bool preserve_host = true;  // send the client's Host; false: the target's host
+    UpstreamTls tls;
+    PassiveHealth passive_health;
+    ActiveHealth active_health;
+};
+
+struct Route {
+    std::string name;
+    std::string path;  // full template, group prefix included
+    std::optional<std::string> host;
+    std::vector<std::string> methods;  // upper case
+    std::string upstream;              // name of an Upstream
+    std::optional<std::uint64_t> max_body_bytes;
+    bool pass_upstream_errors = false;  // false: upstream 5xx bodies are replaced
+    // The route's (and its group's) YAML, for the stages to read their own
+    // keys from. Kept so each stage owns its schema (pipeline/stage_registry).
+    std::vector<Section> stage_sections;  // innermost (route) first, then groups
+    std::string location;                 // file:line of the route, for messages
+};
+
+struct Settings {
+    std::string source_file;
+    std::string data_directory = "./rampart-data";
+    unsigned workers = 0;  // 0: one per core
+    std::vector<Listener> listeners;
+    Admin admin;
+    HttpLimits limits;
+    PathPolicy paths;
+    Hsts hsts;
+    std::vector<net::Cidr> trusted_proxies;
+    Observability observability;
+    std::vector<std::string> stripped_response_headers{"server", "x-powered-by", "x-aspnet-version",
+                                                       "x-aspnetmvc-version", "x-runtime"};
+    std::vector<Upstream> upstreams;
+    std::vector<Route> routes;
+    std::optional<Section> global_stage_section;  // the top-level map, for stages' global keys
+    Duration drain_timeout = 15s;
+};
+
+}  // namespace rampart::config

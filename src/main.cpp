@@ -1,0 +1,6 @@
+#include <iostream>
+
+int main() {
+    std::cout << "rampart " RAMPART_VERSION "\n";
+    return 0;
+}

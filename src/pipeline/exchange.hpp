@@ -1,0 +1,73 @@
+// One request and its response as they travel through a route's Chain. The
+// session owns it; stages read and change it. Everything a later stage needs
+// from an earlier one (the verified identity, for instance) lives here.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rampart::config {
+class Snapshot;
+}
+namespace rampart::observe {
+class SecurityEvents;
+}
+
+namespace rampart::pipeline {
+
+namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+struct CompiledRoute;
+
+// Named path parameters of the matched template ("/users/{user_id}"), decoded.
+using PathParameters = std::vector<std::pair<std::string_view, std::string>>;
+
+struct Exchange {
+    Request request;
+    Response response;
+
+    const config::Snapshot* snapshot = nullptr;
+    const CompiledRoute* route = nullptr;  // null until routed, and for unrouted requests
+    PathParameters path_parameters;
+
+    std::string normalized_path;  // decoded and normalised: what the router matched
+    std::string query;            // raw query string without '?', as received
+    std::string upstream_target;  // normalised path re-encoded, plus the query: what goes upstream
+
+    boost::asio::ip::address peer_address;    // the TCP peer
+    boost::asio::ip::address client_address;  // the peer, or from X-Forwarded-For via trusted proxies
+    bool peer_is_trusted_proxy = false;
+    bool over_tls = true;
+    std::string request_id;
+
+    // Set when the request carried credentials (Authorization, Cookie, an API
+    // key header): the response then gets Cache-Control: no-store.
+    bool carries_credentials = false;
+    // True once the response came from an upstream (error masking applies
+    // to those only); false for responses Rampart generated.
+    bool response_from_upstream = false;
+    // The connection must close after this response (smuggling, limits, drain).
+    bool close_connection = false;
+
+    std::uint64_t body_limit = 0;  // route limit, or the global one
+    std::chrono::steady_clock::time_point started;
+    std::chrono::system_clock::time_point wall_clock_start;
+
+    std::string_view upstream_name;
+    std::string upstream_address;  // "host:port" of the target used, for the access log only
+    std::chrono::microseconds upstream_duration{0};
+
+    observe::SecurityEvents* security_events = nullptr;
+};
+
+}  // namespace rampart::pipeline

@@ -1,0 +1,53 @@
+#include "pipeline/stage_registry.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "pipeline/stages/stage_factories.hpp"
+
+namespace rampart::pipeline {
+
+namespace {
+
+const std::vector<StageFactory>& factories() {
+    static const std::vector<StageFactory> table = [] {
+        std::vector<StageFactory> list = all_stage_factories();
+        std::stable_sort(list.begin(), list.end(),
+                         [](const StageFactory& a, const StageFactory& b) { return a.order < b.order; });
+        return list;
+    }();
+    return table;
+}
+
+std::optional<config::Section> find_section(const config::Settings& settings,
+                                            const config::Route* route, std::string_view key) {
+    if (route != nullptr) {
+        for (const auto& section : route->stage_sections) {
+            if (section.has(key)) {
+                return section.section(key);
+            }
+        }
+    }
+    if (settings.global_stage_section && settings.global_stage_section->has(key)) {
+        return settings.global_stage_section->section(key);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::span<const StageFactory> registered_stages() { return factories(); }
+
+std::vector<std::shared_ptr<const Stage>> build_stages(const config::Settings& settings,
+                                                       const config::Route* route) {
+    std::vector<std::shared_ptr<const Stage>> stages;
+    for (const auto& factory : factories()) {
+        StageBuildContext context{settings, route, find_section(settings, route, factory.key)};
+        if (auto stage = factory.build(context)) {
+            stages.push_back(std::move(stage));
+        }
+    }
+    return stages;
+}
+
+}  // namespace rampart::pipeline

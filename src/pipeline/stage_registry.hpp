@@ -1,0 +1,42 @@
+// Every stage type, its configuration key and its place in the chain. Adding a
+// stage means one file under pipeline/stages/, one entry in the table in
+// stage_registry.cpp, and its keys in docs/configuration.md.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "config/settings.hpp"
+#include "pipeline/stage.hpp"
+
+namespace rampart::pipeline {
+
+struct StageBuildContext {
+    const config::Settings& settings;
+    // The route being compiled; null for the default chain that answers
+    // requests matching no route.
+    const config::Route* route;
+    // The stage's section: from the route if it has the key, else from its
+    // innermost group that has it, else from the top level. Absent when
+    // nobody configured the stage.
+    std::optional<config::Section> section;
+};
+
+struct StageFactory {
+    std::string_view key;  // configuration key, valid on routes, groups and the top level
+    int order;             // lower runs earlier on the request path
+    // Returns the compiled stage, or null when it has nothing to do for this
+    // route. Throws config::ConfigError for bad settings.
+    std::function<std::shared_ptr<const Stage>(const StageBuildContext&)> build;
+};
+
+std::span<const StageFactory> registered_stages();
+
+// Builds the ordered chain of stages for one route (or the default chain).
+std::vector<std::shared_ptr<const Stage>> build_stages(const config::Settings& settings,
+                                                       const config::Route* route);
+
+}  // namespace rampart::pipeline
