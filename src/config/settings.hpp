@@ -28,12 +28,6 @@ struct ServerTls {
     Duration handshake_timeout = 10s;
 };
 
-struct Hsts {
-    std::int64_t max_age_seconds = 31'536'000;  // one year
-    bool include_subdomains = false;
-    bool preload = false;
-};
-
 struct Listener {
     std::string name;
     std::string address = "127.0.0.1";
@@ -141,7 +135,6 @@ struct Route {
     std::vector<std::string> methods;  // upper case
     std::string upstream;              // name of an Upstream
     std::optional<std::uint64_t> max_body_bytes;
-    bool pass_upstream_errors = false;  // false: upstream 5xx bodies are replaced
     // The route's (and its group's) YAML, for the stages to read their own
     // keys from. Kept so each stage owns its schema (pipeline/stage_registry).
     std::vector<Section> stage_sections;  // innermost (route) first, then groups
@@ -156,11 +149,8 @@ struct Settings {
     Admin admin;
     HttpLimits limits;
     PathPolicy paths;
-    Hsts hsts;
     std::vector<net::Cidr> trusted_proxies;
     Observability observability;
-    std::vector<std::string> stripped_response_headers{"server", "x-powered-by", "x-aspnet-version",
-                                                       "x-aspnetmvc-version", "x-runtime"};
     std::vector<Upstream> upstreams;
     std::vector<Route> routes;
     std::optional<Section> global_stage_section;  // the top-level map, for stages' global keys
