@@ -1,6 +1,139 @@
-#include <iostream>
+// The rampart command line: serve, check, version.
+#include <CLI/CLI.hpp>
 
-int main() {
-    std::cout << "rampart " RAMPART_VERSION "\n";
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <sys/stat.h>
+
+#include "config/loader.hpp"
+#include "config/snapshot.hpp"
+#include "net/server.hpp"
+#include "observe/metrics.hpp"
+#include "util/request_id.hpp"
+
+namespace {
+
+using namespace rampart;
+
+config::Settings load(const std::string& config_file) {
+    return config_file.empty()
+               ? config::load_settings_text(config::embedded_default_configuration(), "(embedded default)")
+               : config::load_settings_file(config_file);
+}
+
+void create_private_directory(const std::filesystem::path& directory) {
+    std::filesystem::create_directories(directory);
+    ::chmod(directory.c_str(), 0700);
+}
+
+// The admin token: from the configuration, or generated once into the data
+// directory (mode 0600) and shown once, on the run that created it.
+std::string resolve_admin_token(const config::Settings& settings) {
+    if (!settings.admin.token.empty()) {
+        return settings.admin.token;
+    }
+    auto path = std::filesystem::path(settings.data_directory) / "admin-token";
+    if (std::ifstream in(path); in) {
+        std::string token;
+        std::getline(in, token);
+        if (token.size() >= 32) {
+            return token;
+        }
+    }
+    create_private_directory(settings.data_directory);
+    auto token = util::new_request_id() + util::new_request_id();
+    auto temporary = path.string() + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        ::chmod(temporary.c_str(), 0600);
+        out << token << "\n";
+    }
+    std::filesystem::rename(temporary, path);
+    std::cout << "rampart: generated the admin token into " << path.string()
+              << " (mode 0600); it is shown only this once:\n  " << token << "\n";
+    return token;
+}
+
+void print_listeners(const config::Settings& settings) {
+    for (const auto& listener : settings.listeners) {
+        std::cout << "rampart: " << (listener.tls ? "https" : "http (redirect only)") << " on "
+                  << listener.address << ":" << listener.port << "\n";
+    }
+    if (settings.admin.enabled) {
+        std::cout << "rampart: admin on http://" << settings.admin.address << ":" << settings.admin.port
+                  << " (/healthz /readyz /metrics /admin/reload)\n";
+    }
+}
+
+int serve(const std::string& config_file) {
+    auto settings = load(config_file);
+    create_private_directory(settings.data_directory);
+    net::ServerOptions options{config_file, resolve_admin_token(settings)};
+    auto metrics = std::make_unique<observe::Metrics>(settings.workers);
+    auto snapshot = config::Snapshot::build(std::move(settings), *metrics, 1);
+    net::Server server(snapshot, options, std::move(metrics));
+    print_listeners(snapshot->settings());
+    std::cout << "rampart: " << snapshot->routes().size() << " routes, " << snapshot->settings().workers
+              << " workers; ready" << std::endl;
+    return server.run();
+}
+
+int check(const std::string& config_file) {
+    auto settings = load(config_file);
+    observe::Metrics metrics(1);
+    auto snapshot = config::Snapshot::build(std::move(settings), metrics, 1);
+    std::cout << "configuration OK: " << (config_file.empty() ? "(embedded default)" : config_file) << "\n";
+    print_listeners(snapshot->settings());
+    std::cout << "routes:\n";
+    for (const auto& route : snapshot->routes()) {
+        std::ostringstream methods;
+        for (const auto& method : route.settings->methods) {
+            methods << (methods.tellp() > 0 ? "," : "") << method;
+        }
+        std::cout << "  " << methods.str() << " " << route.settings->path;
+        if (route.settings->host) {
+            std::cout << " (host " << *route.settings->host << ")";
+        }
+        std::cout << " -> " << route.settings->upstream << "  [" << route.name << "; stages:";
+        for (const auto& stage : route.chain.stages()) {
+            std::cout << " " << stage->name();
+        }
+        std::cout << "; body limit " << route.body_limit << " B]\n";
+    }
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Rampart: a security gateway for HTTP/JSON APIs"};
+    app.require_subcommand(0, 1);
+    std::string config_file;
+    auto* serve_command = app.add_subcommand("serve", "Run the gateway (the default without a subcommand)");
+    serve_command->add_option("-c,--config", config_file, "Configuration file (default: the embedded demo)")
+        ->check(CLI::ExistingFile);
+    auto* check_command = app.add_subcommand("check", "Validate a configuration and print its routes");
+    check_command->add_option("-c,--config", config_file, "Configuration file")->required()->check(CLI::ExistingFile);
+    auto* version_command = app.add_subcommand("version", "Print the version");
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        if (*version_command) {
+            std::cout << "rampart " RAMPART_VERSION "\n";
+            return 0;
+        }
+        if (*check_command) {
+            return check(config_file);
+        }
+        return serve(config_file);
+    } catch (const config::ConfigError& error) {
+        std::cerr << "rampart: configuration error: " << error.what() << "\n";
+        return 2;
+    } catch (const std::exception& error) {
+        std::cerr << "rampart: " << error.what() << "\n";
+        return 1;
+    }
 }

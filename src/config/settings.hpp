@@ -20,6 +20,8 @@ using namespace std::chrono_literals;
 enum class TlsProfile { modern, intermediate };
 
 struct ServerTls {
+    // The embedded default: a certificate generated into the data directory.
+    bool self_signed = false;
     std::string certificate_file;
     std::string private_key_file;
     TlsProfile profile = TlsProfile::intermediate;
@@ -135,6 +137,8 @@ struct Route {
     std::vector<std::string> methods;  // upper case
     std::string upstream;              // name of an Upstream
     std::optional<std::uint64_t> max_body_bytes;
+    // Authentication methods; "none" must be said explicitly.
+    std::vector<std::string> auth;
     // The route's (and its group's) YAML, for the stages to read their own
     // keys from. Kept so each stage owns its schema (pipeline/stage_registry).
     std::vector<Section> stage_sections;  // innermost (route) first, then groups

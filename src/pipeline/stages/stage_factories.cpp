@@ -4,6 +4,11 @@ namespace rampart::pipeline {
 
 std::vector<StageFactory> all_stage_factories() {
     return {
+        security_headers_stage_factory(),  // 0
+        ip_filter_stage_factory(),         // 10
+        cors_stage_factory(),              // 30
+        deprecation_stage_factory(),       // 40
+        error_masking_stage_factory(),     // 1000
     };
 }
 

@@ -10,4 +10,10 @@ namespace rampart::pipeline {
 
 std::vector<StageFactory> all_stage_factories();
 
+StageFactory security_headers_stage_factory();  // security_headers.hpp, order 0
+StageFactory ip_filter_stage_factory();         // ip_filter.hpp, order 10
+StageFactory cors_stage_factory();              // cors.hpp, order 30
+StageFactory deprecation_stage_factory();       // deprecation.hpp, order 40
+StageFactory error_masking_stage_factory();     // error_masking.hpp, order 1000
+
 }  // namespace rampart::pipeline

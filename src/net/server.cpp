@@ -1,0 +1,183 @@
+#include "net/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <iostream>
+
+#include "admin/admin_server.hpp"
+#include "config/loader.hpp"
+#include "net/health_checker.hpp"
+#include "net/worker.hpp"
+
+namespace rampart::net {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+struct Server::Control {
+    asio::io_context io{1};
+    asio::signal_set signals{io, SIGHUP, SIGTERM, SIGINT};
+    std::unique_ptr<asio::ip::tcp::acceptor> admin_acceptor;
+    asio::steady_timer drain_timer{io};
+    std::chrono::steady_clock::time_point drain_deadline;
+};
+
+namespace {
+
+std::unique_ptr<observe::LogSink> open_sink(const config::LogSink& settings) {
+    return settings.enabled ? std::make_unique<observe::LogSink>(settings) : nullptr;
+}
+
+}  // namespace
+
+Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions options,
+               std::unique_ptr<observe::Metrics> metrics)
+    : options_(std::move(options)),
+      metrics_(std::move(metrics)),
+      snapshot_(std::move(first)),
+      control_(std::make_unique<Control>()) {
+    const auto& logging = snapshot_->settings().observability;
+    access_log_ = open_sink(logging.access_log);
+    security_log_ = open_sink(logging.security_log);
+    security_events_ = std::make_unique<observe::SecurityEvents>(security_log_.get());
+    generation_.store(snapshot_->generation(), std::memory_order_release);
+}
+
+Server::~Server() {
+    for (auto& worker : workers_) {
+        worker->stop();
+        worker->join();
+    }
+}
+
+std::shared_ptr<const config::Snapshot> Server::snapshot() const {
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_;
+}
+
+ReloadResult Server::reload() {
+    std::lock_guard reload_lock(reload_mutex_);
+    auto running = snapshot();
+    try {
+        auto settings = options_.config_file.empty()
+                            ? config::load_settings_text(config::embedded_default_configuration(),
+                                                         "(embedded default)")
+                            : config::load_settings_file(options_.config_file);
+        if (auto changes = config::restart_only_changes(running->settings(), settings); !changes.empty()) {
+            throw config::ConfigError("these settings only change with a restart: " + changes);
+        }
+        auto candidate = config::Snapshot::build(std::move(settings), *metrics_, running->generation() + 1);
+        {
+            std::lock_guard lock(snapshot_mutex_);
+            snapshot_ = candidate;
+        }
+        generation_.store(candidate->generation(), std::memory_order_release);
+        metrics_->record_reload(true);
+        security_events_->emit("config_reload", nullptr, {{"outcome", "applied"}});
+        auto generation = candidate->generation();
+        start_active_health_checks(control_->io, candidate,
+                                   [this, generation] { return !draining() && this->generation() == generation; });
+        return {true, "configuration reloaded (generation " + std::to_string(generation) + ")"};
+    } catch (const std::exception& error) {
+        metrics_->record_reload(false);
+        security_events_->emit("config_reload", nullptr, {{"outcome", "refused"}, {"reason", error.what()}});
+        return {false, std::string("reload refused, the running configuration stays: ") + error.what()};
+    }
+}
+
+void Server::begin_shutdown() {
+    if (draining_.exchange(true)) {
+        return;
+    }
+    std::cerr << "rampart: draining connections before exit\n";
+    for (auto& worker : workers_) {
+        worker->begin_drain();
+    }
+    control_->drain_deadline = std::chrono::steady_clock::now() + snapshot()->settings().drain_timeout;
+    asio::co_spawn(
+        control_->io,
+        [this]() -> asio::awaitable<void> {
+            while (connections_.open_connections() > 0 &&
+                   std::chrono::steady_clock::now() < control_->drain_deadline) {
+                control_->drain_timer.expires_after(20ms);
+                co_await control_->drain_timer.async_wait(asio::use_awaitable);
+            }
+            for (auto& worker : workers_) {
+                worker->stop();
+            }
+            control_->io.stop();
+        },
+        asio::detached);
+}
+
+void Server::start_control_loop() {
+    auto& control = *control_;
+    std::function<void()> wait_for_signal = [this, &control, &wait_for_signal] {
+        control.signals.async_wait([this, &wait_for_signal](boost::system::error_code error, int signal) {
+            if (error) {
+                return;
+            }
+            if (signal == SIGHUP) {
+                auto result = reload();
+                std::cerr << "rampart: " << result.message << "\n";
+                if (access_log_) {
+                    access_log_->reopen();
+                }
+                if (security_log_) {
+                    security_log_->reopen();
+                }
+            } else {
+                begin_shutdown();
+            }
+            wait_for_signal();
+        });
+    };
+    wait_for_signal();
+    const auto& settings = snapshot_->settings();
+    if (settings.admin.enabled) {
+        asio::ip::tcp::endpoint endpoint(asio::ip::make_address(settings.admin.address), settings.admin.port);
+        control.admin_acceptor = std::make_unique<asio::ip::tcp::acceptor>(control.io);
+        control.admin_acceptor->open(endpoint.protocol());
+        control.admin_acceptor->set_option(asio::socket_base::reuse_address(true));
+        boost::system::error_code error;
+        control.admin_acceptor->bind(endpoint, error);
+        if (error) {
+            throw std::runtime_error("cannot listen on the admin address " + settings.admin.address + ":" +
+                                     std::to_string(settings.admin.port) + ": " + error.message());
+        }
+        control.admin_acceptor->listen();
+        asio::co_spawn(control.io, admin::run_admin_listener(*this, *control.admin_acceptor), asio::detached);
+    }
+    auto generation = snapshot_->generation();
+    start_active_health_checks(control.io, snapshot_,
+                               [this, generation] { return !draining() && this->generation() == generation; });
+    control.io.run();
+}
+
+int Server::run() {
+    const auto& settings = snapshot_->settings();
+    for (unsigned i = 0; i < settings.workers; ++i) {
+        workers_.push_back(std::make_unique<Worker>(*this, i));
+        workers_.back()->bind_listeners(settings);
+    }
+    for (auto& worker : workers_) {
+        worker->start();
+    }
+    start_control_loop();
+    for (auto& worker : workers_) {
+        worker->join();
+    }
+    if (access_log_) {
+        access_log_->flush();
+    }
+    if (security_log_) {
+        security_log_->flush();
+    }
+    return 0;
+}
+
+}  // namespace rampart::net

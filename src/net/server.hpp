@@ -1,0 +1,83 @@
+// The running gateway: worker threads (one io_context each, share-nothing,
+// SO_REUSEPORT listeners), the control thread (signals, admin listener,
+// reloads, health checks), and what they share: the current Snapshot, the
+// metrics, the logs and the connection limiter.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "config/snapshot.hpp"
+#include "net/connection_limiter.hpp"
+#include "observe/log_sink.hpp"
+#include "observe/metrics.hpp"
+#include "observe/security_events.hpp"
+
+namespace rampart::net {
+
+class Worker;
+
+struct ServerOptions {
+    std::string config_file;  // empty: the embedded default configuration
+    std::string admin_token;  // resolved by the caller (config, or generated)
+};
+
+struct ReloadResult {
+    bool ok = false;
+    std::string message;
+};
+
+class Server {
+public:
+    Server(std::shared_ptr<const config::Snapshot> first, ServerOptions options,
+           std::unique_ptr<observe::Metrics> metrics);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds every listener, starts the workers and the control loop, and
+    // blocks until SIGTERM/SIGINT has drained the connections. Returns the
+    // process exit code.
+    int run();
+
+    // The snapshot requests start on; workers cache it per generation.
+    std::shared_ptr<const config::Snapshot> snapshot() const;
+    std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+    // Re-reads the configuration and swaps it in if valid (control thread).
+    ReloadResult reload();
+    void begin_shutdown();
+    bool draining() const { return draining_.load(std::memory_order_relaxed); }
+
+    observe::Metrics& metrics() { return *metrics_; }
+    observe::LogSink* access_log() { return access_log_.get(); }
+    observe::SecurityEvents& security_events() { return *security_events_; }
+    ConnectionLimiter& connections() { return connections_; }
+    const std::string& admin_token() const { return options_.admin_token; }
+
+private:
+    void start_control_loop();
+
+    ServerOptions options_;
+    std::unique_ptr<observe::Metrics> metrics_;
+    std::unique_ptr<observe::LogSink> access_log_;
+    std::unique_ptr<observe::LogSink> security_log_;
+    std::unique_ptr<observe::SecurityEvents> security_events_;
+    ConnectionLimiter connections_;
+
+    mutable std::mutex snapshot_mutex_;
+    std::shared_ptr<const config::Snapshot> snapshot_;
+    std::atomic<std::uint64_t> generation_{1};
+    std::atomic<bool> draining_{false};
+    std::mutex reload_mutex_;
+
+    std::vector<std::unique_ptr<Worker>> workers_;
+    struct Control;
+    std::unique_ptr<Control> control_;
+};
+
+}  // namespace rampart::net

@@ -1,0 +1,343 @@
+#include "net/upstream_proxy.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/core/string.hpp>
+
+#include <array>
+#include <string_view>
+
+#include "net/framing.hpp"
+#include "net/server.hpp"
+#include "net/tls_context.hpp"
+#include "net/worker.hpp"
+#include "observe/metrics.hpp"
+#include "pipeline/problem.hpp"
+#include "pipeline/route.hpp"
+#include "util/ascii.hpp"
+
+namespace rampart::net {
+
+namespace http = boost::beast::http;
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_upstream_header_bytes = 64 * 1024;
+constexpr int max_informational_responses = 8;
+
+// Fields that describe one connection, not the message (RFC 9110 §7.6.1),
+// plus the h2c upgrade pair, which must never reach an upstream (HTTP-16).
+constexpr std::array<std::string_view, 10> hop_by_hop_fields{
+    "connection", "keep-alive", "proxy-connection", "te",           "trailer",
+    "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate",
+    "http2-settings"};
+
+// Fields the gateway sets itself: a client's Connection header can never
+// make Rampart remove them.
+constexpr std::array<std::string_view, 5> gateway_fields{
+    "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id"};
+
+bool is_gateway_field(std::string_view name) {
+    for (auto field : gateway_fields) {
+        if (util::equals_ignoring_case(name, field)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+template <bool isRequest>
+void remove_connection_fields(http::header<isRequest>& header) {
+    std::vector<std::string> listed;
+    for (auto field = header.find(http::field::connection); field != header.end() &&
+                                                            field->name() == http::field::connection;
+         ++field) {
+        for (auto token : http::token_list{field->value()}) {
+            if (!is_gateway_field(token)) {
+                listed.emplace_back(token);
+            }
+        }
+    }
+    for (const auto& name : listed) {
+        header.erase(name);
+    }
+    for (auto name : hop_by_hop_fields) {
+        header.erase(name);
+    }
+}
+
+std::string forwarded_for(const pipeline::Exchange& exchange) {
+    auto peer = exchange.peer_address.to_string();
+    if (exchange.peer_is_trusted_proxy) {
+        auto existing = exchange.request["x-forwarded-for"];
+        if (!existing.empty()) {
+            return std::string(existing) + ", " + peer;
+        }
+    }
+    return peer;
+}
+
+enum class AttemptOutcome {
+    answered,
+    connect_failed,
+    tls_failed,
+    stale_connection,  // a reused keep-alive connection the upstream had closed
+    timed_out,
+    failed,
+    response_too_large,
+};
+
+struct Attempt {
+    AttemptOutcome outcome = AttemptOutcome::failed;
+    bool reusable = false;
+};
+
+bool is_timeout(const boost::system::error_code& error) {
+    return error == boost::beast::error::timeout;
+}
+
+template <typename Stream>
+asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& connection,
+                                           pipeline::Exchange& exchange,
+                                           const config::Upstream& settings,
+                                           std::uint64_t max_response_bytes) {
+    connection.tcp().expires_after(settings.response_timeout);
+    auto [write_error, written] = co_await http::async_write(stream, exchange.request, use_nothrow);
+    if (write_error) {
+        if (is_timeout(write_error)) {
+            co_return Attempt{AttemptOutcome::timed_out};
+        }
+        co_return Attempt{connection.reused ? AttemptOutcome::stale_connection : AttemptOutcome::failed};
+    }
+    for (int informational = 0; informational < max_informational_responses; ++informational) {
+        http::response_parser<http::string_body> parser;
+        parser.header_limit(max_upstream_header_bytes);
+        parser.body_limit(max_response_bytes);
+        if (exchange.request.method() == http::verb::head) {
+            parser.skip(true);
+        }
+        auto [read_error, read] = co_await http::async_read(stream, connection.buffer(), parser, use_nothrow);
+        if (read_error) {
+            if (is_timeout(read_error)) {
+                co_return Attempt{AttemptOutcome::timed_out};
+            }
+            if (read_error == http::error::body_limit) {
+                co_return Attempt{AttemptOutcome::response_too_large};
+            }
+            bool nothing_received = read == 0 && connection.buffer().size() == 0;
+            co_return Attempt{connection.reused && nothing_received ? AttemptOutcome::stale_connection
+                                                                    : AttemptOutcome::failed};
+        }
+        auto& response = parser.get();
+        if (response.result_int() / 100 == 1) {
+            continue;  // 100 Continue and friends are hop-local: wait for the final response
+        }
+        bool reusable = response.keep_alive() && !parser.need_eof();
+        exchange.response = parser.release();
+        co_return Attempt{AttemptOutcome::answered, reusable};
+    }
+    co_return Attempt{AttemptOutcome::failed};
+}
+
+asio::awaitable<bool> connect(UpstreamConnection& connection, const UpstreamCluster& cluster,
+                              AttemptOutcome& failure) {
+    const auto& settings = cluster.settings();
+    connection.tcp().expires_after(settings.connect_timeout);
+    auto [connect_error, endpoint] =
+        co_await connection.tcp().async_connect(connection.target().endpoints, use_nothrow);
+    if (connect_error) {
+        failure = AttemptOutcome::connect_failed;
+        co_return false;
+    }
+    connection.tcp().socket().set_option(asio::ip::tcp::no_delay(true));
+    if (!connection.is_tls()) {
+        co_return true;
+    }
+    prepare_upstream_tls_stream(connection.tls().native_handle(), connection.target().settings.host,
+                                settings.tls);
+    connection.tcp().expires_after(settings.connect_timeout);
+    auto [handshake_error] =
+        co_await connection.tls().async_handshake(asio::ssl::stream_base::client, use_nothrow);
+    if (handshake_error) {
+        failure = AttemptOutcome::tls_failed;
+        co_return false;
+    }
+    co_return true;
+}
+
+asio::awaitable<Attempt> attempt_once(pipeline::Exchange& exchange, Worker& worker,
+                                      const UpstreamCluster& cluster, const ResolvedTarget& target,
+                                      bool allow_idle) {
+    auto& pool = worker.upstream_pool();
+    const auto& settings = cluster.settings();
+    auto now = std::chrono::steady_clock::now();
+    std::unique_ptr<UpstreamConnection> connection;
+    if (allow_idle) {
+        connection = pool.take_idle(target, now, settings.idle_timeout);
+    }
+    if (!connection) {
+        connection = pool.open_new(cluster, target);
+        AttemptOutcome failure{};
+        if (!co_await connect(*connection, cluster, failure)) {
+            co_return Attempt{failure};
+        }
+    }
+    if (!settings.preserve_host) {
+        exchange.request.set(http::field::host, target.host_header);
+    }
+    auto max_response_bytes = exchange.snapshot->settings().limits.max_response_bytes;
+    auto attempt = connection->is_tls()
+                       ? co_await exchange_messages(connection->tls(), *connection, exchange, settings,
+                                                    max_response_bytes)
+                       : co_await exchange_messages(connection->tcp(), *connection, exchange, settings,
+                                                    max_response_bytes);
+    if (attempt.outcome == AttemptOutcome::answered && attempt.reusable) {
+        connection->reused = false;
+        connection->tcp().expires_never();
+        pool.give_back(std::move(connection), cluster, exchange.snapshot->generation());
+    }
+    co_return attempt;
+}
+
+void answer_failure(pipeline::Exchange& exchange, AttemptOutcome outcome) {
+    switch (outcome) {
+        case AttemptOutcome::timed_out:
+            pipeline::set_problem(exchange, http::status::gateway_timeout,
+                                  "The upstream service did not answer in time.");
+            return;
+        default:
+            pipeline::set_problem(exchange, http::status::bad_gateway,
+                                  "The upstream service could not be reached.");
+            return;
+    }
+}
+
+bool counts_as_target_failure(const pipeline::Exchange& exchange, AttemptOutcome outcome) {
+    if (outcome != AttemptOutcome::answered) {
+        return outcome != AttemptOutcome::stale_connection;
+    }
+    auto status = exchange.response.result_int();
+    return status == 502 || status == 503 || status == 504;
+}
+
+}  // namespace
+
+bool is_idempotent(http::verb method) {
+    switch (method) {
+        case http::verb::get:
+        case http::verb::head:
+        case http::verb::options:
+        case http::verb::put:
+        case http::verb::delete_:
+            return true;
+        default:
+            return false;
+    }
+}
+
+void remove_hop_by_hop_fields(pipeline::Response& response) { remove_connection_fields(response.base()); }
+
+void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstream& upstream) {
+    auto& request = exchange.request;
+    auto original_host = std::string(request[http::field::host]);
+    auto forwarded_host = std::string(request["x-forwarded-host"]);
+    auto forwarded = forwarded_for(exchange);
+    remove_connection_fields(request.base());
+    request.erase(http::field::expect);  // 100-continue was answered by Rampart
+    for (auto field = request.begin(); field != request.end();) {
+        field = is_method_override_header(field->name_string()) ? request.erase(field) : std::next(field);
+    }
+    request.target(exchange.upstream_target);
+    request.set("x-forwarded-for", forwarded);
+    request.set("x-forwarded-proto", exchange.over_tls ? "https" : "http");
+    bool keep_forwarded_host = exchange.peer_is_trusted_proxy && !forwarded_host.empty();
+    request.set("x-forwarded-host", keep_forwarded_host ? forwarded_host : original_host);
+    request.set("X-Request-Id", exchange.request_id);
+    if (!upstream.preserve_host && original_host.empty()) {
+        request.erase(http::field::host);
+    }
+    request.version(11);
+    request.keep_alive(true);
+    request.prepare_payload();
+}
+
+asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& worker) {
+    const auto& cluster = *exchange.route->upstream;
+    const auto& settings = cluster.settings();
+    auto& metrics = worker.server().metrics();
+    exchange.upstream_name = settings.name;
+    prepare_upstream_request(exchange, settings);
+
+    bool idempotent = is_idempotent(exchange.request.method());
+    std::vector<const ResolvedTarget*> failed_targets;
+    AttemptOutcome last = AttemptOutcome::failed;
+    bool any_target = false;
+    bool retried_stale = false;
+    for (std::uint32_t attempt = 0; attempt <= settings.retries;) {
+        auto now = std::chrono::steady_clock::now();
+        auto* target = worker.upstream_pool().pick_target(cluster, now, failed_targets);
+        if (target == nullptr) {
+            break;
+        }
+        any_target = true;
+        exchange.upstream_address = target->address;
+        worker.upstream_pool().begin_request(*target);
+        auto started = std::chrono::steady_clock::now();
+        auto result = co_await attempt_once(exchange, worker, cluster, *target, !retried_stale);
+        auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started);
+        worker.upstream_pool().end_request(*target);
+        exchange.upstream_duration += elapsed;
+        last = result.outcome;
+        bool target_failed = counts_as_target_failure(exchange, result.outcome);
+        if (cluster.metrics() != nullptr) {
+            metrics.record_upstream(worker.index(), *cluster.metrics(),
+                                    result.outcome != AttemptOutcome::answered, elapsed);
+        }
+        if (target_failed) {
+            cluster.report_failure(*target, std::chrono::steady_clock::now());
+        } else if (result.outcome == AttemptOutcome::answered) {
+            cluster.report_success(*target);
+        }
+        if (result.outcome == AttemptOutcome::answered) {
+            exchange.response_from_upstream = true;
+            remove_hop_by_hop_fields(exchange.response);
+            co_return;
+        }
+        if (result.outcome == AttemptOutcome::stale_connection && !retried_stale && idempotent) {
+            retried_stale = true;  // the pooled connection had died: one fresh try, not a retry
+            continue;
+        }
+        if (result.outcome == AttemptOutcome::tls_failed) {
+            worker.server().security_events().emit(
+                "upstream_tls_failure", &exchange,
+                {{"upstream", settings.name}, {"target", target->address}});
+        }
+        bool nothing_was_sent = result.outcome == AttemptOutcome::connect_failed ||
+                                result.outcome == AttemptOutcome::tls_failed;
+        if (!nothing_was_sent && !idempotent) {
+            break;
+        }
+        failed_targets.push_back(target);
+        if (failed_targets.size() >= cluster.targets().size()) {
+            failed_targets.clear();  // every target failed once: a retry may use any again
+        }
+        ++attempt;
+    }
+    if (!any_target) {
+        pipeline::set_problem(exchange, http::status::service_unavailable,
+                              "No healthy upstream service is available.");
+        co_return;
+    }
+    answer_failure(exchange, last);
+}
+
+}  // namespace rampart::net

@@ -1,0 +1,30 @@
+// The route handler that forwards a request to its upstream: target choice,
+// keep-alive connections, timeouts, idempotent retries, passive health, and
+// the header hygiene both ways (hop-by-hop fields, X-Forwarded-*).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "net/upstream_cluster.hpp"
+#include "pipeline/exchange.hpp"
+
+namespace rampart::net {
+
+class Worker;
+
+// Fills exchange.response with the upstream's response, or with a problem
+// (502 unreachable, 503 no healthy target, 504 timeout).
+boost::asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& worker);
+
+// Rewrites exchange.request into what goes upstream: normalised target,
+// hop-by-hop and Connection-listed fields removed (never one the gateway
+// sets), method-override and h2c fields removed, X-Forwarded-* and
+// X-Request-Id set, framing made explicit with Content-Length.
+void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstream& upstream);
+
+// Removes hop-by-hop and Connection-listed fields from an upstream response.
+void remove_hop_by_hop_fields(pipeline::Response& response);
+
+bool is_idempotent(boost::beast::http::verb method);
+
+}  // namespace rampart::net
