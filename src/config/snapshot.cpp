@@ -1,10 +1,67 @@
 #include "config/snapshot.hpp"
 
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
 #include "net/tls_context.hpp"
 #include "observe/metrics.hpp"
 #include "pipeline/stage_registry.hpp"
 
 namespace rampart::config {
+
+namespace {
+
+// The key whose file a TLS error from net/ names first ("<file>: <reason>"), or `fallback`.
+std::string key_of_named_file(std::string_view message,
+                              std::initializer_list<std::pair<std::string, const char*>> files,
+                              const char* fallback) {
+    for (const auto& [file, key] : files) {
+        if (!file.empty() && message.starts_with(file + ": ")) {
+            return key;
+        }
+    }
+    return fallback;
+}
+
+// A certificate or key is read only when the snapshot is built; its refusal still names the
+// configuration file, line and field, as every configuration error does.
+[[noreturn]] void fail_at_tls_key(const std::optional<Section>& tls_section, const std::string& key,
+                                  const ConfigError& error) {
+    if (!tls_section) {
+        throw error;
+    }
+    if (key.empty() || !tls_section->has(key)) {
+        tls_section->fail(error.what());
+    }
+    tls_section->fail(key, error.what());
+}
+
+std::optional<Section> listener_tls_section(const Settings& settings, std::size_t index) {
+    if (!settings.global_stage_section) {
+        return std::nullopt;
+    }
+    auto listeners = settings.global_stage_section->sections("listeners");
+    if (index >= listeners.size()) {
+        return std::nullopt;
+    }
+    return listeners[index].optional_section("tls");
+}
+
+std::optional<Section> upstream_tls_section(const Settings& settings, const std::string& name) {
+    if (!settings.global_stage_section) {
+        return std::nullopt;
+    }
+    auto upstreams = settings.global_stage_section->optional_section("upstreams");
+    if (!upstreams || !upstreams->has(name)) {
+        return std::nullopt;
+    }
+    return upstreams->section(name).optional_section("tls");
+}
+
+}  // namespace
 
 std::shared_ptr<const Snapshot> Snapshot::build(Settings settings, observe::Metrics& metrics,
                                                 std::uint64_t generation) {
@@ -28,14 +85,34 @@ void Snapshot::compile_tls() {
             listener.tls->certificate_file = paths.certificate_file;
             listener.tls->private_key_file = paths.private_key_file;
         }
-        listener_tls_.push_back(net::make_server_tls_context(*listener.tls));
+        try {
+            listener_tls_.push_back(net::make_server_tls_context(*listener.tls));
+        } catch (const ConfigError& error) {
+            const auto& tls = *listener.tls;
+            auto key = tls.self_signed ? "self_signed"
+                                       : key_of_named_file(error.what(),
+                                                           {{tls.private_key_file, "private_key"},
+                                                            {tls.client_ca_file.value_or(""), "client_ca"}},
+                                                           "certificate");
+            fail_at_tls_key(listener_tls_section(settings_, listener_tls_.size()), key, error);
+        }
     }
 }
 
 void Snapshot::compile_upstreams(observe::Metrics& metrics) {
     for (const auto& upstream : settings_.upstreams) {
-        upstreams_.push_back(
-            std::make_unique<net::UpstreamCluster>(upstream, metrics.upstream(upstream.name)));
+        try {
+            upstreams_.push_back(
+                std::make_unique<net::UpstreamCluster>(upstream, metrics.upstream(upstream.name)));
+        } catch (const ConfigError& error) {
+            const auto& tls = upstream.tls;
+            auto key = key_of_named_file(error.what(),
+                                         {{tls.ca_file.value_or(""), "ca_file"},
+                                          {tls.private_key_file.value_or(""), "private_key"},
+                                          {tls.certificate_file.value_or(""), "certificate"}},
+                                         "");
+            fail_at_tls_key(upstream_tls_section(settings_, upstream.name), key, error);
+        }
     }
 }
 

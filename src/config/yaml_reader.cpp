@@ -127,6 +127,21 @@ Section::Section(std::shared_ptr<const std::string> file, YAML::Node node, std::
     if (node_ && !node_.IsNull() && !node_.IsMap()) {
         fail_at(node_, path_, "must be a map of keys to values");
     }
+    refuse_duplicate_keys();
+}
+
+// yaml-cpp keeps both copies of a repeated key; which one a reader sees is
+// an accident, so a repeated key is an error.
+void Section::refuse_duplicate_keys() const {
+    if (!node_ || !node_.IsMap()) {
+        return;
+    }
+    std::set<std::string, std::less<>> seen;
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+        if (it->first.IsScalar() && !seen.insert(it->first.Scalar()).second) {
+            fail_at(it->first, child_path(it->first.Scalar()), "is given twice");
+        }
+    }
 }
 
 std::string Section::location() const { return format_location(*file_, node_.Mark(), path_); }

@@ -105,6 +105,7 @@ public:
 
 private:
     YAML::Node value(std::string_view key) const;
+    void refuse_duplicate_keys() const;
 
     std::shared_ptr<const std::string> file_;
     YAML::Node node_;

@@ -193,7 +193,7 @@ class PathBuilder {
     }
     std::string finish() && {
         if (path_.empty()) {
-            path_ = "/";
+            path_.push_back('/');  // not `= "/"`: GCC 12 -O2 reports a false -Wrestrict on it
         }
         return std::move(path_);
     }

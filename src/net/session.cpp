@@ -355,7 +355,9 @@ private:
             co_return co_await refuse(exchange, http::status::payload_too_large,
                                       "The request body is larger than this resource accepts.");
         }
-        if (util::equals_ignoring_case(exchange.request[http::field::expect], "100-continue")) {
+        // RFC 9110 §10.1.1: an HTTP/1.0 client's expectation is ignored.
+        if (exchange.request.version() >= 11 &&
+            util::equals_ignoring_case(exchange.request[http::field::expect], "100-continue")) {
             static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
             tcp_.expires_after(limits.send_timeout);
             auto [error, written] = co_await asio::async_write(stream_, asio::buffer(continue_line), use_nothrow);

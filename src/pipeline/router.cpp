@@ -351,6 +351,11 @@ Router::Result Router::find(std::string_view host, std::string_view path, std::s
         if (search.first_path_match != nullptr) {
             return {Result::Kind::method_not_allowed, nullptr, search.first_path_match->allow};
         }
+        if (method == "TRACE" || method == "TRACK") {
+            // Never routed anywhere, so refused as a method everywhere: an empty
+            // Allow says no method is allowed on a path no route serves.
+            return {Result::Kind::method_not_allowed, nullptr, {}};
+        }
         return {};
     }
     parameters.clear();

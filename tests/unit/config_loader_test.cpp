@@ -227,3 +227,15 @@ TEST(ConfigLoader, EmbeddedDefaultLoads) {
     EXPECT_TRUE(settings.listeners.at(0).tls->self_signed);
     EXPECT_GE(settings.routes.size(), 10u);
 }
+
+TEST(ConfigLoader, RepeatedKeyIsAnError) {
+    auto message = error_of(listeners + R"(routes:
+  - path: /items
+    methods: [GET]
+    upstream: app
+    auth: none
+    upstream: other
+)");
+    EXPECT_NE(message.find("test.yaml:12:5: routes[0].upstream: is given twice"), std::string::npos)
+        << message;
+}
