@@ -41,19 +41,6 @@ std::string lowercase(std::string text) {
     return text;
 }
 
-bool security_log_contains(const Gateway& gateway, std::string_view event,
-                           std::chrono::milliseconds timeout = 2s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        if (contains(gateway.security_log(), event)) {
-            return true;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(20ms);
-    }
-}
 
 struct Upstream {
     std::string name;
@@ -710,7 +697,7 @@ TEST(IpFilter, DeniedNetworkGets403AndNothingIsForwarded) {
     EXPECT_FALSE(contains(refused.body, "127.0.0.1")) << refused.body;
     EXPECT_FALSE(contains(refused.body, "deny")) << refused.body;
     EXPECT_EQ(upstream.request_count(), 0u);
-    EXPECT_TRUE(security_log_contains(*gateway, "ip_refused")) << gateway->security_log();
+    EXPECT_TRUE(gateway->wait_for_security_log("ip_refused")) << gateway->security_log();
 
     auto open = https_request(gateway->port(), "GET", "/api/open");
     EXPECT_EQ(open.status, 200u);

@@ -23,21 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Stack {
-    explicit Stack(const std::string& routes, const std::string& extra = "") {
-        while (admin_port == port) {
-            admin_port = free_port();
-        }
-        gateway = std::make_unique<Gateway>(
-            port, admin_port, gateway_config(port, admin_port, upstream.port(), routes, extra));
-    }
-
-    RecordingUpstream upstream;
-    std::uint16_t port = free_port();
-    std::uint16_t admin_port = free_port();
-    std::unique_ptr<Gateway> gateway;
-};
-
 // /echo: the global body limit (1 MiB by default); /small: 100 bytes.
 const std::string routes = simple_route("/echo", "[GET, POST]") +
                            simple_route("/small", "[POST]", "    max_body_bytes: 100\n");
@@ -86,7 +71,7 @@ double seconds_since(Clock::time_point start) {
 }
 
 TEST(HttpLimits, LongUriIs414) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     // 16 KiB fits in the head buffer and is measured by the validator; 64 KiB overflows the
     // buffer first and must still be told apart from a large header section.
     for (std::string target :
@@ -104,7 +89,7 @@ TEST(HttpLimits, LongUriIs414) {
 }
 
 TEST(HttpLimits, TooManyHeaderFieldsIs431) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     std::string head = "GET /echo HTTP/1.1\r\nHost: a\r\n";
     for (int i = 0; i < 300; ++i) {
         head += "X-F" + std::to_string(i) + ": v\r\n";
@@ -119,7 +104,7 @@ TEST(HttpLimits, TooManyHeaderFieldsIs431) {
 }
 
 TEST(HttpLimits, OneHugeHeaderFieldIs431) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto connection = open_connection(stack.port);
     auto refusal = send_and_read(*connection, "GET /echo HTTP/1.1\r\nHost: a\r\nX-Big: " +
                                                   std::string(64 * 1024, 'b') + "\r\n\r\n");
@@ -132,7 +117,7 @@ TEST(HttpLimits, OneHugeHeaderFieldIs431) {
 
 // Control for the two above: a head just inside the limits is served.
 TEST(HttpLimits, HeadWithinLimitsIsServed) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     HeaderList headers;
     for (int i = 0; i < 90; ++i) {
         headers.emplace_back("X-F" + std::to_string(i), std::string(100, 'v'));
@@ -144,7 +129,7 @@ TEST(HttpLimits, HeadWithinLimitsIsServed) {
 }
 
 TEST(HttpLimits, HugeContentLengthIs413WithoutWaitingForTheBody) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto connection = open_connection(stack.port);
     auto started = Clock::now();
     ASSERT_TRUE(
@@ -161,7 +146,7 @@ TEST(HttpLimits, HugeContentLengthIs413WithoutWaitingForTheBody) {
 }
 
 TEST(HttpLimits, RouteBodyLimitBelowTheGlobalOne) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto under = https_request(stack.port, "POST", "/small", {}, std::string(100, 'u'));
     EXPECT_EQ(under.status, 200u);
     ASSERT_EQ(stack.upstream.request_count(), 1u);
@@ -182,7 +167,7 @@ TEST(HttpLimits, RouteBodyLimitBelowTheGlobalOne) {
 }
 
 TEST(HttpLimits, ChunkedBodyPassingTheLimitIs413AndClosed) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto connection = open_connection(stack.port);
     std::string chunk = "32\r\n" + std::string(50, 'c') + "\r\n";  // 50 bytes each
     auto refusal = send_and_read(
@@ -208,7 +193,7 @@ TEST(HttpLimits, ChunkedBodyPassingTheLimitIs413AndClosed) {
 }
 
 TEST(HttpLimits, ExpectContinueThenTheFinalResponse) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto connection = open_connection(stack.port);
     ASSERT_TRUE(connection->send(
         "POST /small HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
@@ -225,7 +210,7 @@ TEST(HttpLimits, ExpectContinueThenTheFinalResponse) {
 }
 
 TEST(HttpLimits, ExpectContinueWithOversizedLengthGets413WithoutContinue) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto connection = open_connection(stack.port);
     ASSERT_TRUE(connection->send(
         "POST /small HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n"));
@@ -241,7 +226,7 @@ TEST(HttpLimits, ExpectContinueWithOversizedLengthGets413WithoutContinue) {
 // RFC 9110 §10.1.1: "A server that receives a 100-continue expectation in an HTTP/1.0 request
 // MUST ignore that expectation": an HTTP/1.0 client gets its final response only.
 TEST(HttpLimits, ExpectContinueIsIgnoredOnHttp10) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto connection = open_connection(stack.port);
     ASSERT_TRUE(
         connection->send("POST /small HTTP/1.0\r\nHost: a\r\nContent-Length: 5\r\n"
@@ -258,7 +243,7 @@ TEST(HttpLimits, ExpectContinueIsIgnoredOnHttp10) {
 // HTTP-10: a client dribbling its head is cut off by the header timeout (1 s here), and a
 // normal client is served meanwhile.
 TEST(HttpLimits, SlowHeadIsCutOffByTheHeaderTimeoutWhileOthersAreServed) {
-    Stack stack(routes, "limits: {header_timeout: 1s}");
+    GatewayStack stack(routes, "limits: {header_timeout: 1s}");
     std::atomic<bool> slow_started{false};
     bool slow_closed = false;
     double slow_elapsed = 0;
@@ -309,7 +294,7 @@ TEST(HttpLimits, SlowHeadIsCutOffByTheHeaderTimeoutWhileOthersAreServed) {
 // closed socket: the client sees EOF ("stream truncated") after 1 s and no response. The same
 // holds for the header timeout's 408 in read_head().
 TEST(HttpLimits, DISABLED_StalledBodyIs408AndClosed) {
-    Stack stack(routes, "limits: {body_idle_timeout: 1s}");
+    GatewayStack stack(routes, "limits: {body_idle_timeout: 1s}");
     auto connection = open_connection(stack.port);
     auto started = Clock::now();
     ASSERT_TRUE(connection->send(
@@ -350,7 +335,7 @@ TEST(HttpLimits, SilentTcpConnectionIsClosedByTheHandshakeTimeout) {
 // HTTP-11: an idle keep-alive connection is closed by the keep-alive timeout (1 s here), and
 // only an idle one: a request within the timeout is served on the same connection.
 TEST(HttpLimits, IdleKeepAliveConnectionIsClosed) {
-    Stack stack(routes, "limits: {keep_alive_timeout: 1s}");
+    GatewayStack stack(routes, "limits: {keep_alive_timeout: 1s}");
     auto connection = open_connection(stack.port);
     ASSERT_TRUE(connection->send(format_request("GET", "/echo")));
     auto first = connection->read_response(3s);
@@ -372,7 +357,7 @@ TEST(HttpLimits, IdleKeepAliveConnectionIsClosed) {
 
 // HTTP-11: connection N+1 from one address is refused while N stay usable.
 TEST(HttpLimits, ConnectionsPerAddressAreCapped) {
-    Stack stack(routes, "limits: {max_connections_per_ip: 3}");
+    GatewayStack stack(routes, "limits: {max_connections_per_ip: 3}");
     // The gateway's start-up probes may hold a slot for a moment: retry the first three briefly.
     std::vector<std::unique_ptr<RawConnection>> open;
     for (int attempt = 0; attempt < 40 && open.size() < 3; ++attempt) {
@@ -421,7 +406,7 @@ TEST(HttpLimits, ConnectionsPerAddressAreCapped) {
 // Keep-alive on both sides: several requests on one client connection reuse one upstream
 // connection.
 TEST(HttpLimits, KeepAliveReusesOneUpstreamConnection) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto connection = open_connection(stack.port);
     for (int i = 0; i < 5; ++i) {
         ASSERT_TRUE(connection->send(format_request("GET", "/echo?n=" + std::to_string(i))));

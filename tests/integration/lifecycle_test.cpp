@@ -145,7 +145,7 @@ TEST_F(LifecycleTest, ReloadAppliesAGoodConfigAndKeepsTheOldOneOnABadOne) {
     gateway.process().signal(SIGHUP);
     std::this_thread::sleep_for(300ms);
     EXPECT_EQ(get("/sighup").status, 200u);
-    EXPECT_TRUE(wait_until([&] { return gateway.security_log().find("\"refused\"") != std::string::npos; }));
+    EXPECT_TRUE(gateway.wait_for_security_log("\"refused\""));
 
     // Listener changes need a restart, and say so.
     auto moved = gateway_config(free_port(), admin_port, upstream.port(), simple_route("/moved"));

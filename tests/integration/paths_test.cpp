@@ -21,21 +21,6 @@
 namespace rampart::test {
 namespace {
 
-struct Stack {
-    explicit Stack(const std::string& routes, const std::string& extra = "") {
-        while (admin_port == port) {
-            admin_port = free_port();
-        }
-        gateway = std::make_unique<Gateway>(
-            port, admin_port, gateway_config(port, admin_port, upstream.port(), routes, extra));
-    }
-
-    RecordingUpstream upstream;
-    std::uint16_t port = free_port();
-    std::uint16_t admin_port = free_port();
-    std::unique_ptr<Gateway> gateway;
-};
-
 // /api/{name} is proxied; /admin/... stands for a protected area: its route refuses every
 // client on loopback (the "user without role admin" of HTTP-12) with 403.
 const std::string routes =
@@ -81,7 +66,7 @@ ParsedResponse raw_get(std::uint16_t port, const std::string& target,
 
 class AdminBypass : public ::testing::TestWithParam<std::string> {
   protected:
-    Stack stack{routes};
+    GatewayStack stack{routes};
 };
 
 TEST_P(AdminBypass, NeverReachesTheUpstream) {
@@ -115,7 +100,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The baseline: the protected area itself is refused by its route (403), not by chance.
 TEST(Paths, ProtectedAreaIsRefusedByItsRoute) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto response = raw_get(stack.port, "/admin/x");
     EXPECT_EQ(response.status, 403u);
     auto via_merge = raw_get(stack.port, "//admin//x");
@@ -137,7 +122,7 @@ void PrintTo(const Forwarded& forwarded, std::ostream* out) {
 
 class NormalisedForwarding : public ::testing::TestWithParam<Forwarded> {
   protected:
-    Stack stack{routes};
+    GatewayStack stack{routes};
 };
 
 TEST_P(NormalisedForwarding, UpstreamReceivesTheRoutedPath) {
@@ -170,7 +155,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // HTTP-13: a method the route does not allow.
 TEST(Paths, WrongMethodIs405WithAllow) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     auto response = raw_get(stack.port, "/api/x", "DELETE");
     EXPECT_EQ(response.status, 405u);
     expect_problem(response);
@@ -189,7 +174,7 @@ TEST(Paths, WrongMethodIs405WithAllow) {
 }
 
 TEST(Paths, TraceAndTrackAre405OnARoute) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     for (std::string method : {"TRACE", "TRACK"}) {
         auto response = raw_get(stack.port, "/api/x", method);
         EXPECT_EQ(response.status, 405u) << method;
@@ -203,7 +188,7 @@ TEST(Paths, TraceAndTrackAre405OnARoute) {
 
 // The spec says TRACE and TRACK are 405 "always", `TRACE /` included, also where no route is.
 TEST(Paths, TraceIs405EvenWithoutARoute) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     for (std::string method : {"TRACE", "TRACK"}) {
         auto response = raw_get(stack.port, "/", method);
         EXPECT_EQ(response.status, 405u) << method << " / -> " << response.status;
@@ -215,7 +200,7 @@ TEST(Paths, TraceIs405EvenWithoutARoute) {
 
 // VER-03: unknown paths, old versions and internal endpoints are 404 and never proxied.
 TEST(Paths, UnknownPathsAre404AndNeverProxied) {
-    Stack stack(routes);
+    GatewayStack stack(routes);
     for (std::string target : {"/v0/users", "/internal/metrics", "/swagger.json", "/", "/api",
                                "/api/", "/api/x/y", "/apix/x", "/metrics", "/.env"}) {
         auto response = raw_get(stack.port, target);
@@ -227,7 +212,7 @@ TEST(Paths, UnknownPathsAre404AndNeverProxied) {
 
 // With repeated_slashes: reject, "//" is refused rather than merged.
 TEST(Paths, RepeatedSlashesCanBeRejected) {
-    Stack stack(routes, "paths: {repeated_slashes: reject}");
+    GatewayStack stack(routes, "paths: {repeated_slashes: reject}");
     auto response = raw_get(stack.port, "/api//x");
     EXPECT_EQ(response.status, 400u);
     expect_problem(response);
@@ -238,7 +223,7 @@ TEST(Paths, RepeatedSlashesCanBeRejected) {
 
 // With dot_segments: resolve, "/api/../admin/x" is resolved and then gets /admin's decision.
 TEST(Paths, ResolvedDotSegmentsGetTheDecisionOfTheirTarget) {
-    Stack stack(routes, "paths: {dot_segments: resolve}");
+    GatewayStack stack(routes, "paths: {dot_segments: resolve}");
     EXPECT_EQ(raw_get(stack.port, "/api/../admin/x").status, 403u);
     EXPECT_EQ(raw_get(stack.port, "/api/%2e%2e/admin/x").status, 403u);
     auto climbing = raw_get(stack.port, "/api/../../admin/x");

@@ -22,22 +22,6 @@ namespace {
 
 using namespace std::string_literals;
 
-// A gateway with its own upstream; /echo takes GET and POST.
-struct Stack {
-    explicit Stack(const std::string& routes, const std::string& extra = "") {
-        while (admin_port == port) {
-            admin_port = free_port();
-        }
-        gateway = std::make_unique<Gateway>(
-            port, admin_port, gateway_config(port, admin_port, upstream.port(), routes, extra));
-    }
-
-    RecordingUpstream upstream;
-    std::uint16_t port = free_port();
-    std::uint16_t admin_port = free_port();
-    std::unique_ptr<Gateway> gateway;
-};
-
 const std::string echo_route = simple_route("/echo", "[GET, POST]");
 
 // Sent after every attack on the same connection: if the gateway kept the connection open or
@@ -277,7 +261,7 @@ std::vector<Attack> attacks() {
 
 class Smuggling : public ::testing::TestWithParam<Attack> {
   protected:
-    Stack stack{echo_route};
+    GatewayStack stack{echo_route};
 };
 
 TEST_P(Smuggling, IsRefusedClosedAndNeverForwarded) {
@@ -302,7 +286,7 @@ INSTANTIATE_TEST_SUITE_P(Http, Smuggling, ::testing::ValuesIn(attacks()),
 
 // The harness above would notice a second response: two pipelined valid requests get two.
 TEST(SmugglingControl, PipelinedValidRequestsAreBothAnsweredAndForwarded) {
-    Stack stack(echo_route);
+    GatewayStack stack(echo_route);
     RawConnection connection(stack.port, TlsOptions{});
     ASSERT_TRUE(connection.connect(3s)) << connection.error();
     ASSERT_TRUE(
@@ -324,7 +308,7 @@ TEST(SmugglingControl, PipelinedValidRequestsAreBothAnsweredAndForwarded) {
 
 // A chunked body that is valid is accepted and forwarded with one unambiguous framing.
 TEST(SmugglingControl, ValidChunkedBodyIsForwardedWithConsistentFraming) {
-    Stack stack(echo_route);
+    GatewayStack stack(echo_route);
     auto outcome =
         send_raw(stack.port,
                  "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
@@ -345,7 +329,7 @@ TEST(SmugglingControl, ValidChunkedBodyIsForwardedWithConsistentFraming) {
 // HTTP-14: absolute-form naming the gateway's own host is accepted and goes upstream in
 // origin-form.
 TEST(SmugglingControl, AbsoluteFormForTheSameHostIsForwardedInOriginForm) {
-    Stack stack(echo_route);
+    GatewayStack stack(echo_route);
     auto outcome =
         send_raw(stack.port,
                  "GET https://a/echo?x=1&y=%2F HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
@@ -359,7 +343,7 @@ TEST(SmugglingControl, AbsoluteFormForTheSameHostIsForwardedInOriginForm) {
 
 // HTTP-13: method-override fields never reach the upstream, which sees the real method.
 TEST(SmugglingControl, MethodOverrideFieldsAreStripped) {
-    Stack stack(echo_route);
+    GatewayStack stack(echo_route);
     auto response = https_request(stack.port, "POST", "/echo",
                                   {{"X-HTTP-Method-Override", "DELETE"},
                                    {"X-HTTP-Method", "DELETE"},
@@ -390,7 +374,7 @@ namespace {
 // Trailer fields arrive after the head was checked: they must not become header fields of the
 // forwarded request (a late Content-Length, Host or identity field would bypass every check).
 TEST(SmugglingControl, TrailerFieldsAreNotMergedIntoTheForwardedHead) {
-    Stack stack(echo_route);
+    GatewayStack stack(echo_route);
     auto outcome = send_raw(stack.port,
                             "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
                             "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n"

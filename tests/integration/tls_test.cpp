@@ -38,19 +38,6 @@ bool contains(const std::string& text, std::string_view part) {
 }
 
 // The security-event log is written asynchronously: poll for the event.
-bool security_log_contains(const Gateway& gateway, std::string_view event,
-                           std::chrono::milliseconds timeout = 2s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        if (contains(gateway.security_log(), event)) {
-            return true;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(20ms);
-    }
-}
 
 // A complete configuration with the given listener list, upstream map and route list (each
 // YAML indented as under its key, two spaces).
@@ -595,7 +582,7 @@ TEST_F(UpstreamTls, UntrustedCertificateIsA502AndASecurityEvent) {
     auto gateway = start(upstream, "");  // the system trust store does not hold the test CA
     auto response = https_request(gateway->port(), "GET", "/api/orders");
     expect_bad_gateway_problem(response, upstream.port());
-    EXPECT_TRUE(security_log_contains(*gateway, "upstream_tls_failure")) << gateway->security_log();
+    EXPECT_TRUE(gateway->wait_for_security_log("upstream_tls_failure")) << gateway->security_log();
     EXPECT_EQ(upstream.request_count(), 0u);
 }
 
@@ -614,7 +601,7 @@ TEST_F(UpstreamTls, HostnameMismatchIsA502AndASecurityEvent) {
         start(upstream, "{ca_file: '" + pki_.ca_cert + "', server_name: wrong.example}");
     auto response = https_request(gateway->port(), "GET", "/api/orders");
     expect_bad_gateway_problem(response, upstream.port());
-    EXPECT_TRUE(security_log_contains(*gateway, "upstream_tls_failure")) << gateway->security_log();
+    EXPECT_TRUE(gateway->wait_for_security_log("upstream_tls_failure")) << gateway->security_log();
     EXPECT_EQ(upstream.request_count(), 0u);
 }
 
@@ -704,7 +691,7 @@ TEST_F(RedirectListener, CredentialsOverPlainHttpAreRefusedAndLogged) {
     EXPECT_EQ(body.at("status").as_int64(), 403);
     EXPECT_EQ(body.at("request_id").as_string(), response.get("X-Request-Id"));
     EXPECT_FALSE(contains(response.body, "cleartext-canary-token"));
-    EXPECT_TRUE(security_log_contains(*gateway_, "cleartext_request")) << gateway_->security_log();
+    EXPECT_TRUE(gateway_->wait_for_security_log("cleartext_request")) << gateway_->security_log();
     EXPECT_FALSE(contains(gateway_->security_log(), "cleartext-canary-token"));
     EXPECT_EQ(upstream_.request_count(), 0u);
 }

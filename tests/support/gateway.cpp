@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -19,6 +20,18 @@ std::string replace_all(std::string text, const std::string& from, const std::st
         text.replace(position, from.size(), to);
     }
     return text;
+}
+
+bool wait_for_text(const std::function<std::string()>& read, std::string_view text,
+                   std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (read().find(text) == std::string::npos) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
 }
 
 std::string read_file(const std::string& path) {
@@ -94,5 +107,21 @@ void Gateway::rewrite_config(const std::string& config_text) {
 std::string Gateway::security_log() const { return read_file(directory_.path() + "/security.log"); }
 
 std::string Gateway::access_log() const { return read_file(directory_.path() + "/access.log"); }
+
+bool Gateway::wait_for_security_log(std::string_view text, std::chrono::milliseconds timeout) const {
+    return wait_for_text([this] { return security_log(); }, text, timeout);
+}
+
+bool Gateway::wait_for_access_log(std::string_view text, std::chrono::milliseconds timeout) const {
+    return wait_for_text([this] { return access_log(); }, text, timeout);
+}
+
+GatewayStack::GatewayStack(const std::string& routes, const std::string& extra) {
+    while (admin_port == port) {
+        admin_port = free_port();
+    }
+    gateway = std::make_unique<Gateway>(
+        port, admin_port, gateway_config(port, admin_port, upstream.port(), routes, extra));
+}
 
 }  // namespace rampart::test

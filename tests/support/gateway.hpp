@@ -6,9 +6,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <chrono>
 #include <string>
+#include <string_view>
 
+#include "support/ports.hpp"
 #include "support/process.hpp"
+#include "support/recording_upstream.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rampart::test {
@@ -47,12 +51,28 @@ public:
     // Lines of the security-event log (written to <dir>/security.log).
     std::string security_log() const;
     std::string access_log() const;
+    // The logs are written asynchronously: these poll until `text` appears.
+    bool wait_for_security_log(std::string_view text,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(2)) const;
+    bool wait_for_access_log(std::string_view text,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(2)) const;
 
 private:
     std::uint16_t port_;
     std::uint16_t admin_port_;
     TempDir directory_;
     std::unique_ptr<Process> process_;
+};
+
+// A gateway in front of its own recording upstream, on free ports, with
+// gateway_config(..., routes, extra).
+struct GatewayStack {
+    explicit GatewayStack(const std::string& routes, const std::string& extra = "");
+
+    RecordingUpstream upstream;
+    std::uint16_t port = free_port();
+    std::uint16_t admin_port = free_port();
+    std::unique_ptr<Gateway> gateway;
 };
 
 }  // namespace rampart::test
