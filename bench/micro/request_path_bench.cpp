@@ -158,4 +158,3 @@ BENCHMARK(BM_RouterFind)->DenseRange(0, static_cast<int>(lookups.size()) - 1);
 
 }  // namespace
 
-BENCHMARK_MAIN();
