@@ -15,8 +15,8 @@ namespace rampart::config {
 namespace {
 
 constexpr std::int64_t max_port = 65535;
-const std::set<std::string, std::less<>> known_methods{"GET",    "HEAD",    "POST", "PUT",
-                                                       "PATCH",  "DELETE",  "OPTIONS"};
+const std::set<std::string, std::less<>> known_methods{"GET",   "HEAD",   "POST",   "PUT",
+                                                       "PATCH", "DELETE", "OPTIONS"};
 
 void claim_stage_keys(const Section& section) {
     for (const auto& factory : pipeline::registered_stages()) {
@@ -57,8 +57,9 @@ Listener read_listener(const Section& section, std::size_t index) {
         }
     } else {
         if (!section.has("redirect_to_https_port")) {
-            section.fail("a listener without tls only redirects to HTTPS: set redirect_to_https_port "
-                         "(Rampart never serves an API over plain HTTP)");
+            section.fail(
+                "a listener without tls only redirects to HTTPS: set redirect_to_https_port "
+                "(Rampart never serves an API over plain HTTP)");
         }
         listener.redirect_port =
             static_cast<std::uint16_t>(section.integer("redirect_to_https_port", 1, max_port));
@@ -77,7 +78,8 @@ HttpLimits read_limits(const Section& section) {
     constexpr std::uint64_t gib = 1ULL << 30;
     limits.max_request_target_bytes =
         section.size("max_request_target_bytes", limits.max_request_target_bytes, 256, 1 << 20);
-    limits.max_header_bytes = section.size("max_header_bytes", limits.max_header_bytes, 1024, 1 << 20);
+    limits.max_header_bytes =
+        section.size("max_header_bytes", limits.max_header_bytes, 1024, 1 << 20);
     limits.max_header_fields = section.integer(
         "max_header_fields", static_cast<std::int64_t>(limits.max_header_fields), 8, 10'000);
     limits.max_body_bytes = section.size("max_body_bytes", limits.max_body_bytes, 0, 4 * gib);
@@ -86,12 +88,15 @@ HttpLimits read_limits(const Section& section) {
     limits.header_timeout = section.duration("header_timeout", limits.header_timeout, 100ms, 5min);
     limits.body_idle_timeout =
         section.duration("body_idle_timeout", limits.body_idle_timeout, 100ms, 5min);
+    limits.min_body_rate = section.size("min_body_rate", limits.min_body_rate, 0, 1ULL << 30);
+    limits.body_rate_grace =
+        section.duration("body_rate_grace", limits.body_rate_grace, 100ms, 5min);
     limits.keep_alive_timeout =
         section.duration("keep_alive_timeout", limits.keep_alive_timeout, 100ms, 1h);
     limits.send_timeout = section.duration("send_timeout", limits.send_timeout, 100ms, 1h);
-    limits.max_requests_per_connection =
-        section.integer("max_requests_per_connection",
-                        static_cast<std::int64_t>(limits.max_requests_per_connection), 1, 10'000'000);
+    limits.max_requests_per_connection = section.integer(
+        "max_requests_per_connection",
+        static_cast<std::int64_t>(limits.max_requests_per_connection), 1, 10'000'000);
     limits.max_connections = section.integer(
         "max_connections", static_cast<std::int64_t>(limits.max_connections), 1, 10'000'000);
     limits.max_connections_per_ip =
@@ -103,12 +108,14 @@ HttpLimits read_limits(const Section& section) {
 
 PathPolicy read_paths(const Section& section) {
     PathPolicy paths;
-    paths.repeated_slashes = section.choice<SlashPolicy>(
-        "repeated_slashes",
-        {{"merge", SlashPolicy::merge}, {"reject", SlashPolicy::reject}, {"keep", SlashPolicy::keep}},
-        paths.repeated_slashes);
+    paths.repeated_slashes = section.choice<SlashPolicy>("repeated_slashes",
+                                                         {{"merge", SlashPolicy::merge},
+                                                          {"reject", SlashPolicy::reject},
+                                                          {"keep", SlashPolicy::keep}},
+                                                         paths.repeated_slashes);
     paths.dot_segments = section.choice<DotSegmentPolicy>(
-        "dot_segments", {{"reject", DotSegmentPolicy::reject}, {"resolve", DotSegmentPolicy::resolve}},
+        "dot_segments",
+        {{"reject", DotSegmentPolicy::reject}, {"resolve", DotSegmentPolicy::resolve}},
         paths.dot_segments);
     paths.allow_semicolons = section.boolean("allow_semicolons", false);
     paths.allow_backslashes = section.boolean("allow_backslashes", false);
@@ -179,20 +186,22 @@ Upstream read_upstream(const Section& section, std::string name) {
     for (std::size_t i = 0; i < targets.size(); ++i) {
         upstream.targets.push_back(read_target(section, targets[i], i));
     }
-    upstream.balance = section.choice<BalancePolicy>(
-        "balance",
-        {{"round_robin", BalancePolicy::round_robin},
-         {"least_connections", BalancePolicy::least_connections}},
-        BalancePolicy::round_robin);
-    upstream.connect_timeout = section.duration("connect_timeout", upstream.connect_timeout, 10ms, 5min);
+    upstream.balance =
+        section.choice<BalancePolicy>("balance",
+                                      {{"round_robin", BalancePolicy::round_robin},
+                                       {"least_connections", BalancePolicy::least_connections}},
+                                      BalancePolicy::round_robin);
+    upstream.connect_timeout =
+        section.duration("connect_timeout", upstream.connect_timeout, 10ms, 5min);
     upstream.response_timeout =
         section.duration("response_timeout", upstream.response_timeout, 10ms, 1h);
     upstream.idle_timeout = section.duration("idle_timeout", upstream.idle_timeout, 100ms, 1h);
-    upstream.max_connections_per_target = static_cast<std::uint32_t>(
-        section.integer("max_connections_per_target", upstream.max_connections_per_target, 1, 1'000'000));
+    upstream.max_connections_per_target = static_cast<std::uint32_t>(section.integer(
+        "max_connections_per_target", upstream.max_connections_per_target, 1, 1'000'000));
     upstream.max_idle_per_target = static_cast<std::uint32_t>(
         section.integer("max_idle_per_target", upstream.max_idle_per_target, 0, 1'000'000));
-    upstream.retries = static_cast<std::uint32_t>(section.integer("retries", upstream.retries, 0, 10));
+    upstream.retries =
+        static_cast<std::uint32_t>(section.integer("retries", upstream.retries, 0, 10));
     upstream.preserve_host = section.boolean("preserve_host", upstream.preserve_host);
     if (auto tls = section.optional_section("tls")) {
         upstream.tls.verify = tls->boolean("verify", true);
@@ -200,17 +209,18 @@ Upstream read_upstream(const Section& section, std::string name) {
         upstream.tls.server_name = tls->optional_string("server_name");
         upstream.tls.certificate_file = tls->optional_string("certificate");
         upstream.tls.private_key_file = tls->optional_string("private_key");
-        if (upstream.tls.certificate_file.has_value() != upstream.tls.private_key_file.has_value()) {
+        if (upstream.tls.certificate_file.has_value() !=
+            upstream.tls.private_key_file.has_value()) {
             tls->fail("certificate and private_key go together (upstream mTLS)");
         }
         tls->finish();
     }
     if (auto health = section.optional_section("health")) {
         if (auto passive = health->optional_section("passive")) {
-            upstream.passive_health.consecutive_failures = static_cast<std::uint32_t>(
-                passive->integer("consecutive_failures", 5, 1, 1000));
-            upstream.passive_health.ejection_time =
-                passive->duration("ejection_time", upstream.passive_health.ejection_time, 100ms, 1h);
+            upstream.passive_health.consecutive_failures =
+                static_cast<std::uint32_t>(passive->integer("consecutive_failures", 5, 1, 1000));
+            upstream.passive_health.ejection_time = passive->duration(
+                "ejection_time", upstream.passive_health.ejection_time, 100ms, 1h);
             passive->finish();
         }
         if (auto active = health->optional_section("active")) {
@@ -342,7 +352,8 @@ void read_route_list(const Section& parent, std::string_view key, const Inherite
         group.prefix = inherited.prefix + prefix;
         entry.claim("name");
         if (entry.has("path") || entry.has("methods")) {
-            entry.fail("a group has `prefix` and `routes`; `path` and `methods` belong to its routes");
+            entry.fail(
+                "a group has `prefix` and `routes`; `path` and `methods` belong to its routes");
         }
         read_route_list(entry, "routes", group, routes, depth + 1);
         entry.finish();
@@ -369,8 +380,8 @@ void check_references(const Settings& settings, const Section& root) {
     std::set<std::pair<std::string, int>> bound;
     for (const auto& listener : settings.listeners) {
         if (!bound.emplace(listener.address, listener.port).second) {
-            root.fail("listeners", "two listeners on " + listener.address + ":" +
-                                       std::to_string(listener.port));
+            root.fail("listeners",
+                      "two listeners on " + listener.address + ":" + std::to_string(listener.port));
         }
     }
     if (settings.admin.enabled && bound.contains({settings.admin.address, settings.admin.port})) {
@@ -401,8 +412,8 @@ Settings read_settings(const Section& root) {
     if (auto admin = root.optional_section("admin")) {
         settings.admin.enabled = admin->boolean("enabled", true);
         settings.admin.address = admin->string("address", settings.admin.address);
-        settings.admin.port = static_cast<std::uint16_t>(
-            admin->integer("port", settings.admin.port, 1, max_port));
+        settings.admin.port =
+            static_cast<std::uint16_t>(admin->integer("port", settings.admin.port, 1, max_port));
         settings.admin.token = admin->optional_secret("token").value_or("");
         if (!settings.admin.token.empty() && settings.admin.token.size() < 32) {
             admin->fail("token", "must be at least 32 characters");
@@ -448,7 +459,9 @@ Settings read_settings(const Section& root) {
 
 }  // namespace
 
-Settings load_settings_file(const std::string& file) { return read_settings(load_yaml_file(file)); }
+Settings load_settings_file(const std::string& file) {
+    return read_settings(load_yaml_file(file));
+}
 
 Settings load_settings_text(const std::string& text, const std::string& file_name) {
     return read_settings(load_yaml_text(text, file_name));

@@ -55,6 +55,11 @@ struct HttpLimits {
     std::uint64_t max_response_bytes = 16 * 1024 * 1024;
     Duration header_timeout = 10s;
     Duration body_idle_timeout = 10s;
+    // Once body_rate_grace has passed, the body must average at least this
+    // many bytes per second (0: no rate check): a body trickled just under
+    // the idle timeout cannot hold a connection for ever.
+    std::uint64_t min_body_rate = 1024;
+    Duration body_rate_grace = 10s;
     Duration keep_alive_timeout = 60s;
     Duration send_timeout = 30s;
     std::uint64_t max_requests_per_connection = 10'000;

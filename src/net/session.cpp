@@ -16,6 +16,7 @@
 
 #include "net/framing.hpp"
 #include "net/path_normalizer.hpp"
+#include "net/read_deadline.hpp"
 #include "net/request_head_validator.hpp"
 #include "net/server.hpp"
 #include "net/upstream_proxy.hpp"
@@ -23,8 +24,8 @@
 #include "observe/access_log.hpp"
 #include "pipeline/problem.hpp"
 #include "pipeline/stages/cors.hpp"
-#include "util/request_id.hpp"
 #include "util/ascii.hpp"
+#include "util/request_id.hpp"
 
 namespace rampart::net {
 
@@ -44,6 +45,21 @@ constexpr std::uint64_t max_chunk_extension_bytes = 4096;
 constexpr std::size_t read_buffer_slack = 16 * 1024;
 
 enum class HeadRead { complete, closed, timed_out, too_large, malformed };
+
+// The next body byte must come within the idle timeout and, after the grace
+// period, soon enough to keep the average rate at min_body_rate or above.
+std::chrono::steady_clock::time_point body_read_deadline(
+    const config::HttpLimits& limits, std::chrono::steady_clock::time_point started,
+    std::uint64_t received) {
+    auto deadline = std::chrono::steady_clock::now() + limits.body_idle_timeout;
+    if (limits.min_body_rate == 0) {
+        return deadline;
+    }
+    auto allowed = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(received + 1) /
+                                      static_cast<double>(limits.min_body_rate)));
+    return std::min(deadline, started + limits.body_rate_grace + allowed);
+}
 
 std::size_t max_head_bytes(const config::HttpLimits& limits) {
     return limits.max_request_target_bytes + limits.max_header_bytes + 1024;
@@ -74,7 +90,8 @@ std::string_view buffer_text(const beast::flat_buffer& buffer) {
 // Reads until the end of the request head. Waiting for the first byte of a
 // follow-up request is bounded by the keep-alive timeout; from the first byte
 // on, the whole head must arrive within the header timeout (slowloris).
-asio::awaitable<HeadRead> read_head(beast::tcp_stream& tcp, auto& stream, beast::flat_buffer& buffer,
+asio::awaitable<HeadRead> read_head(beast::tcp_stream& tcp, ReadDeadline& read_deadline,
+                                    auto& stream, beast::flat_buffer& buffer,
                                     const config::HttpLimits& limits, bool waiting_for_next_request,
                                     std::size_t& head_size) {
     const auto maximum = max_head_bytes(limits);
@@ -95,21 +112,22 @@ asio::awaitable<HeadRead> read_head(beast::tcp_stream& tcp, auto& stream, beast:
         if (text.size() >= maximum) {
             co_return HeadRead::too_large;
         }
-        if (idle) {
-            tcp.expires_after(limits.keep_alive_timeout);
-        } else {
-            tcp.expires_at(deadline);
-        }
-        auto space = std::min({head_read_chunk, maximum - text.size(), buffer.max_size() - text.size()});
+        auto space =
+            std::min({head_read_chunk, maximum - text.size(), buffer.max_size() - text.size()});
         if (space == 0) {
             co_return HeadRead::too_large;
         }
+        // Between requests the keep-alive expiry simply closes the socket; inside a
+        // head the deadline only cancels the read, so that 408 can still be written.
+        if (idle) {
+            tcp.expires_after(limits.keep_alive_timeout);
+        } else {
+            read_deadline.arm(deadline);
+        }
         auto [error, read] = co_await stream.async_read_some(buffer.prepare(space), use_nothrow);
+        bool timed_out = !idle && read_deadline.disarm();
         if (error) {
-            if (error == beast::error::timeout && !idle) {
-                co_return HeadRead::timed_out;
-            }
-            co_return HeadRead::closed;
+            co_return timed_out ? HeadRead::timed_out : HeadRead::closed;
         }
         buffer.commit(read);
         if (idle) {
@@ -128,7 +146,8 @@ asio::awaitable<void> lingering_close(beast::tcp_stream& tcp) {
     tcp.expires_after(lingering_close_time);
     std::array<char, 4096> discard{};
     for (int reads = 0; reads < 256; ++reads) {
-        auto [error, read] = co_await tcp.socket().async_read_some(asio::buffer(discard), use_nothrow);
+        auto [error, read] =
+            co_await tcp.socket().async_read_some(asio::buffer(discard), use_nothrow);
         if (error || read == 0) {
             break;
         }
@@ -137,7 +156,8 @@ asio::awaitable<void> lingering_close(beast::tcp_stream& tcp) {
 }
 
 bool has_credentials(const http::fields& request) {
-    return request.count(http::field::authorization) > 0 || request.count(http::field::cookie) > 0 ||
+    return request.count(http::field::authorization) > 0 ||
+           request.count(http::field::cookie) > 0 ||
            request.count(http::field::proxy_authorization) > 0;
 }
 
@@ -153,7 +173,8 @@ void resolve_client_address(pipeline::Exchange& exchange, const config::Settings
     while (!forwarded.empty()) {
         auto comma = forwarded.rfind(',');
         auto entry = forwarded.substr(comma == std::string_view::npos ? 0 : comma + 1);
-        forwarded = comma == std::string_view::npos ? std::string_view{} : forwarded.substr(0, comma);
+        forwarded =
+            comma == std::string_view::npos ? std::string_view{} : forwarded.substr(0, comma);
         while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) {
             entry.remove_prefix(1);
         }
@@ -185,7 +206,7 @@ void assign_request_id(pipeline::Exchange& exchange) {
 
 template <typename Stream>
 class Connection {
-public:
+  public:
     Connection(Worker& worker, Stream& stream, beast::tcp_stream& tcp, asio::ip::address peer,
                bool over_tls)
         : worker_(worker),
@@ -193,7 +214,9 @@ public:
           tcp_(tcp),
           peer_(std::move(peer)),
           over_tls_(over_tls),
-          buffer_(max_head_bytes(worker.current_snapshot()->settings().limits) + read_buffer_slack) {}
+          read_deadline_(tcp),
+          buffer_(max_head_bytes(worker.current_snapshot()->settings().limits) +
+                  read_buffer_slack) {}
 
     asio::awaitable<void> serve() {
         auto registration = worker_.register_connection(&tcp_);
@@ -205,13 +228,14 @@ public:
             auto snapshot = worker_.current_snapshot();
             const auto& limits = snapshot->settings().limits;
             std::size_t head_size = 0;
-            auto head = co_await read_head(tcp_, stream_, buffer_, limits, served > 0, head_size);
+            auto head = co_await read_head(tcp_, read_deadline_, stream_, buffer_, limits,
+                                           served > 0, head_size);
             registration->idle = false;
             if (head == HeadRead::closed) {
                 break;
             }
-            bool keep_going = co_await handle_request(snapshot, head, head_size,
-                                                      served + 1 >= limits.max_requests_per_connection);
+            bool keep_going = co_await handle_request(
+                snapshot, head, head_size, served + 1 >= limits.max_requests_per_connection);
             if (!keep_going) {
                 break;
             }
@@ -220,7 +244,7 @@ public:
         co_await lingering_close(tcp_);
     }
 
-private:
+  private:
     pipeline::Exchange new_exchange(const std::shared_ptr<const config::Snapshot>& snapshot) {
         pipeline::Exchange exchange;
         exchange.snapshot = snapshot.get();
@@ -258,8 +282,10 @@ private:
                 co_return co_await refuse(exchange, http::status::bad_request,
                                           "The request is malformed.");
             case HeadRead::too_large: {
-                auto rejection = classify_incomplete_head(buffer_text(buffer_), head_limits(settings.limits));
-                auto status = rejection ? rejection->status : http::status::request_header_fields_too_large;
+                auto rejection =
+                    classify_incomplete_head(buffer_text(buffer_), head_limits(settings.limits));
+                auto status =
+                    rejection ? rejection->status : http::status::request_header_fields_too_large;
                 co_return co_await refuse(exchange, status, rejection ? rejection->detail : "");
             }
             default:
@@ -278,7 +304,8 @@ private:
         buffer_.consume(head_size);
         if ((parse_error && parse_error != http::error::need_more) || consumed != head_size ||
             !parser.is_header_done()) {
-            co_return co_await refuse(exchange, http::status::bad_request, "The request is malformed.");
+            co_return co_await refuse(exchange, http::status::bad_request,
+                                      "The request is malformed.");
         }
         if (auto rejection = check_framing(parser.get().base())) {
             co_return co_await refuse(exchange, rejection->status, rejection->detail);
@@ -289,8 +316,8 @@ private:
         exchange.carries_credentials = has_credentials(exchange.request);
         bool client_keep_alive = exchange.request.keep_alive() && !last_allowed;
 
-        auto target = normalize_target(exchange.request.target(), exchange.request[http::field::host],
-                                       settings.paths);
+        auto target = normalize_target(exchange.request.target(),
+                                       exchange.request[http::field::host], settings.paths);
         if (!target) {
             co_return co_await refuse(exchange, target.error().status, target.error().detail);
         }
@@ -299,11 +326,13 @@ private:
         exchange.upstream_target = std::move(target->upstream_target);
 
         bool preflight = pipeline::is_cors_preflight(exchange.request);
-        std::string_view lookup_method = preflight
-                                             ? std::string_view(exchange.request[http::field::access_control_request_method])
-                                             : std::string_view(exchange.request.method_string());
-        auto match = snapshot->router().find(exchange.request[http::field::host], exchange.normalized_path,
-                                             lookup_method, exchange.path_parameters);
+        std::string_view lookup_method =
+            preflight
+                ? std::string_view(exchange.request[http::field::access_control_request_method])
+                : std::string_view(exchange.request.method_string());
+        auto match =
+            snapshot->router().find(exchange.request[http::field::host], exchange.normalized_path,
+                                    lookup_method, exchange.path_parameters);
         bool body_pending = !parser.is_done();
         if (match.kind != pipeline::Router::Result::Kind::found) {
             if (match.kind == pipeline::Router::Result::Kind::method_not_allowed) {
@@ -319,11 +348,13 @@ private:
         exchange.route = match.route;
         exchange.body_limit = match.route->body_limit;
         const auto& chain = match.route->chain;
-        auto verdict = chain.has_asynchronous_stage() ? co_await chain.run_request_head(exchange)
-                                                      : chain.run_request_head_synchronously(exchange);
+        auto verdict = chain.has_asynchronous_stage()
+                           ? co_await chain.run_request_head(exchange)
+                           : chain.run_request_head_synchronously(exchange);
         if (verdict == pipeline::Verdict::proceed && preflight) {
             // No CORS policy answered it: preflights are never proxied.
-            pipeline::set_problem(exchange, http::status::forbidden, "Cross-origin request refused.");
+            pipeline::set_problem(exchange, http::status::forbidden,
+                                  "Cross-origin request refused.");
             verdict = pipeline::Verdict::respond;
         }
         if (verdict == pipeline::Verdict::respond) {
@@ -360,7 +391,8 @@ private:
             util::equals_ignoring_case(exchange.request[http::field::expect], "100-continue")) {
             static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
             tcp_.expires_after(limits.send_timeout);
-            auto [error, written] = co_await asio::async_write(stream_, asio::buffer(continue_line), use_nothrow);
+            auto [error, written] =
+                co_await asio::async_write(stream_, asio::buffer(continue_line), use_nothrow);
             if (error) {
                 co_return false;
             }
@@ -375,10 +407,16 @@ private:
                 error = http::error::bad_chunk_extension;
             }
         };
-        parser.on_chunk_header(count_extensions);  // stored by reference: lives until the body is read
+        parser.on_chunk_header(
+            count_extensions);  // stored by reference: lives until the body is read
+        const auto body_started = std::chrono::steady_clock::now();
+        std::uint64_t received = 0;
         while (!parser.is_done()) {
-            tcp_.expires_after(limits.body_idle_timeout);
-            auto [error, read] = co_await http::async_read_some(stream_, buffer_, parser, use_nothrow);
+            read_deadline_.arm(body_read_deadline(limits, body_started, received));
+            auto [error, read] =
+                co_await http::async_read_some(stream_, buffer_, parser, use_nothrow);
+            bool timed_out = read_deadline_.disarm();
+            received += read;
             if (!error) {
                 continue;
             }
@@ -387,7 +425,7 @@ private:
                 co_return co_await refuse(exchange, http::status::payload_too_large,
                                           "The request body is larger than this resource accepts.");
             }
-            if (error == beast::error::timeout) {
+            if (timed_out) {
                 co_return co_await refuse(exchange, http::status::request_timeout,
                                           "The request body did not arrive in time.");
             }
@@ -395,7 +433,8 @@ private:
                 error == asio::error::connection_reset) {
                 co_return false;
             }
-            co_return co_await refuse(exchange, http::status::bad_request, "The request body is malformed.");
+            co_return co_await refuse(exchange, http::status::bad_request,
+                                      "The request body is malformed.");
         }
         exchange.request = parser.release();
         co_return true;
@@ -404,8 +443,8 @@ private:
     // Runs the response stages, writes the response, logs it. False if the
     // write failed.
     asio::awaitable<bool> respond(pipeline::Exchange& exchange, bool keep_alive) {
-        const auto& chain = exchange.route != nullptr ? exchange.route->chain
-                                                      : exchange.snapshot->default_chain();
+        const auto& chain =
+            exchange.route != nullptr ? exchange.route->chain : exchange.snapshot->default_chain();
         chain.run_response(exchange);
         auto& response = exchange.response;
         response.version(exchange.request.version() == 10 ? 10 : 11);
@@ -425,14 +464,15 @@ private:
         auto duration = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - exchange.started);
         auto& server = worker_.server();
-        auto* route_metrics = exchange.route != nullptr ? exchange.route->metrics
-                                                        : server.metrics().unrouted();
+        auto* route_metrics =
+            exchange.route != nullptr ? exchange.route->metrics : server.metrics().unrouted();
         server.metrics().record_request(worker_.index(), *route_metrics,
                                         exchange.request.method_string(),
                                         exchange.response.result_int(), duration);
         if (auto* log = server.access_log()) {
-            std::string_view route_name = exchange.route != nullptr ? std::string_view(exchange.route->name)
-                                                                    : std::string_view{};
+            std::string_view route_name = exchange.route != nullptr
+                                              ? std::string_view(exchange.route->name)
+                                              : std::string_view{};
             log->write(observe::format_access_log_line(exchange, route_name, written, duration));
         }
     }
@@ -442,6 +482,7 @@ private:
     beast::tcp_stream& tcp_;
     asio::ip::address peer_;
     bool over_tls_;
+    ReadDeadline read_deadline_;
     beast::flat_buffer buffer_;
 };
 
@@ -462,7 +503,8 @@ asio::awaitable<void> run_https_session(Worker& worker, asio::ip::tcp::socket so
                                                 *snapshot->listener_tls(listener_index));
     auto& tcp = stream.next_layer();
     tcp.expires_after(tls->handshake_timeout);
-    auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_nothrow);
+    auto [handshake_error] =
+        co_await stream.async_handshake(asio::ssl::stream_base::server, use_nothrow);
     worker.server().metrics().tls_handshake(worker.index(), !handshake_error);
     if (handshake_error) {
         tcp.close();
@@ -488,7 +530,9 @@ asio::awaitable<void> run_redirect_session(Worker& worker, asio::ip::tcp::socket
     exchange.peer_address = exchange.client_address = peer_address(stream.socket());
     exchange.security_events = &worker.server().security_events();
     std::size_t head_size = 0;
-    auto head = co_await read_head(stream, stream, buffer, settings.limits, false, head_size);
+    ReadDeadline read_deadline(stream);
+    auto head = co_await read_head(stream, read_deadline, stream, buffer, settings.limits, false,
+                                   head_size);
     if (head == HeadRead::closed) {
         stream.close();
         co_return;
@@ -514,11 +558,13 @@ asio::awaitable<void> run_redirect_session(Worker& worker, asio::ip::tcp::socket
             auto target = normalize_target(request.target(), host, settings.paths);
             if (has_credentials(request) || request.count("apikey") > 0) {
                 // The secret already crossed the network in clear: do not invite a silent retry.
-                exchange.security_events->emit("cleartext_request", &exchange, {{"reason", "credentials"}});
+                exchange.security_events->emit("cleartext_request", &exchange,
+                                               {{"reason", "credentials"}});
                 pipeline::set_problem(exchange, http::status::forbidden,
                                       "Credentials were sent over plain HTTP; use HTTPS.");
             } else if (!host.empty() && target) {
-                if (auto colon = host.rfind(':'); colon != std::string::npos && host.back() != ']') {
+                if (auto colon = host.rfind(':');
+                    colon != std::string::npos && host.back() != ']') {
                     host.resize(colon);
                 }
                 auto port = settings.listeners[listener_index].redirect_port;
@@ -530,6 +576,9 @@ asio::awaitable<void> run_redirect_session(Worker& worker, asio::ip::tcp::socket
     if (!location.empty()) {
         exchange.response = pipeline::Response{http::status::permanent_redirect, 11};
         exchange.response.set(http::field::location, location);
+    } else if (head == HeadRead::timed_out) {
+        pipeline::set_problem(exchange, http::status::request_timeout,
+                              "The request head did not arrive in time.");
     } else if (exchange.response.result() != http::status::forbidden) {
         pipeline::set_problem(exchange, http::status::bad_request, "Use HTTPS.");
     }
