@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "config/auth_loader.hpp"
 #include "pipeline/stage_registry.hpp"
 
 namespace rampart::config {
@@ -249,29 +250,12 @@ struct Inherited {
     std::string prefix;
     std::optional<std::string> host;
     std::optional<std::string> upstream;
-    std::optional<std::vector<std::string>> auth;
+    std::optional<RouteAuth> auth;
+    std::optional<Section> auth_section;  // the innermost route or group that set auth
     std::optional<std::uint64_t> max_body_bytes;
     std::vector<Section> stage_sections;  // innermost first
+    const AuthSettings* auth_settings = nullptr;
 };
-
-std::vector<std::string> read_auth(const Section& section) {
-    std::vector<std::string> methods;
-    if (section.node()["auth"].IsSequence()) {
-        methods = section.strings("auth");
-    } else {
-        methods.push_back(section.string("auth"));
-    }
-    for (const auto& method : methods) {
-        if (method != "none") {
-            section.fail("auth", "authentication method \"" + method +
-                                     "\" is not available in this build; supported: none");
-        }
-    }
-    if (methods.size() > 1) {
-        section.fail("auth", "\"none\" cannot be combined with other methods");
-    }
-    return methods;
-}
 
 Inherited read_inherited(const Section& section, Inherited inherited) {
     if (auto host = section.optional_string("host")) {
@@ -281,7 +265,8 @@ Inherited read_inherited(const Section& section, Inherited inherited) {
         inherited.upstream = upstream;
     }
     if (section.has("auth")) {
-        inherited.auth = read_auth(section);
+        inherited.auth = read_route_auth(section);
+        inherited.auth_section = section;
     }
     if (section.has("max_body_bytes")) {
         inherited.max_body_bytes = section.size("max_body_bytes", 0, 0, 4ULL << 30);
@@ -327,6 +312,7 @@ Route read_route(const Section& section, const Inherited& outer) {
                      "is required: a route states its authentication, or `auth: none` explicitly");
     }
     route.auth = *inherited.auth;
+    check_route_auth(route.auth, *inherited.auth_settings, *inherited.auth_section);
     route.max_body_bytes = inherited.max_body_bytes;
     route.stage_sections = inherited.stage_sections;
     route.location = location_of(section);
@@ -389,6 +375,21 @@ void check_references(const Settings& settings, const Section& root) {
     }
 }
 
+// The built-in token service's issuer when the configuration names none: the
+// first HTTPS listener.
+std::string default_issuer(const std::vector<Listener>& listeners) {
+    for (const auto& listener : listeners) {
+        if (listener.tls) {
+            auto host = listener.address.find(':') != std::string::npos
+                            ? "[" + listener.address + "]"
+                            : listener.address;
+            return "https://" + host +
+                   (listener.port == 443 ? "" : ":" + std::to_string(listener.port));
+        }
+    }
+    return "https://localhost";
+}
+
 Settings read_settings(const Section& root) {
     Settings settings;
     settings.source_file = root.file();
@@ -446,7 +447,10 @@ Settings read_settings(const Section& root) {
             settings.upstreams.push_back(read_upstream(upstreams->section(name), name));
         }
     }
-    read_route_list(root, "routes", Inherited{}, settings.routes, 0);
+    settings.auth = read_auth_settings(root, default_issuer(settings.listeners));
+    Inherited top;
+    top.auth_settings = &settings.auth;
+    read_route_list(root, "routes", top, settings.routes, 0);
     if (settings.routes.empty()) {
         root.fail("routes", "at least one route is required");
     }

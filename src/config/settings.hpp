@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/auth_settings.hpp"
 #include "config/yaml_reader.hpp"
 #include "net/cidr.hpp"
 
@@ -142,8 +143,8 @@ struct Route {
     std::vector<std::string> methods;  // upper case
     std::string upstream;              // name of an Upstream
     std::optional<std::uint64_t> max_body_bytes;
-    // Authentication methods; "none" must be said explicitly.
-    std::vector<std::string> auth;
+    // Authentication methods; `none` must be said explicitly.
+    RouteAuth auth;
     // The route's (and its group's) YAML, for the stages to read their own
     // keys from. Kept so each stage owns its schema (pipeline/stage_registry).
     std::vector<Section> stage_sections;  // innermost (route) first, then groups
@@ -162,6 +163,7 @@ struct Settings {
     Observability observability;
     std::vector<Upstream> upstreams;
     std::vector<Route> routes;
+    AuthSettings auth;
     std::optional<Section> global_stage_section;  // the top-level map, for stages' global keys
     Duration drain_timeout = 15s;
 };

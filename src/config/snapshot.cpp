@@ -89,11 +89,12 @@ void Snapshot::compile_tls() {
             listener_tls_.push_back(net::make_server_tls_context(*listener.tls));
         } catch (const ConfigError& error) {
             const auto& tls = *listener.tls;
-            auto key = tls.self_signed ? "self_signed"
-                                       : key_of_named_file(error.what(),
-                                                           {{tls.private_key_file, "private_key"},
-                                                            {tls.client_ca_file.value_or(""), "client_ca"}},
-                                                           "certificate");
+            auto key = tls.self_signed
+                           ? "self_signed"
+                           : key_of_named_file(error.what(),
+                                               {{tls.private_key_file, "private_key"},
+                                                {tls.client_ca_file.value_or(""), "client_ca"}},
+                                               "certificate");
             fail_at_tls_key(listener_tls_section(settings_, listener_tls_.size()), key, error);
         }
     }
@@ -119,6 +120,12 @@ void Snapshot::compile_upstreams(observe::Metrics& metrics) {
 void Snapshot::compile_routes(observe::Metrics& metrics) {
     default_chain_ = pipeline::Chain(pipeline::build_stages(settings_, nullptr));
     for (const auto& route : settings_.routes) {
+        if (!route.auth.is_none()) {
+            // Fail closed until the authentication stage is built: a route that asks
+            // for authentication must never be served without it.
+            route.stage_sections.front().fail("auth",
+                                              "authentication is not available in this build yet");
+        }
         pipeline::CompiledRoute compiled;
         compiled.settings = &route;
         compiled.name = route.name;
@@ -149,7 +156,8 @@ std::string restart_only_changes(const Settings& running, const Settings& candid
         const auto& a = running.listeners[i];
         const auto& b = candidate.listeners[i];
         listeners_changed = a.address != b.address || a.port != b.port ||
-                            a.tls.has_value() != b.tls.has_value() || a.redirect_port != b.redirect_port;
+                            a.tls.has_value() != b.tls.has_value() ||
+                            a.redirect_port != b.redirect_port;
     }
     note(listeners_changed, "listeners (addresses, ports, TLS on or off)");
     note(running.admin.enabled != candidate.admin.enabled ||
