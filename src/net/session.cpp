@@ -372,7 +372,11 @@ class Connection {
                 co_return keep;
             }
         }
-        co_await forward_to_upstream(exchange, worker_);
+        if (match.route->handler) {
+            co_await match.route->handler->handle(exchange);
+        } else {
+            co_await forward_to_upstream(exchange, worker_);
+        }
         bool keep = client_keep_alive && !exchange.close_connection;
         co_return co_await respond(exchange, keep) && keep;
     }
