@@ -1,4 +1,5 @@
-// The rampart command line: serve, check, version.
+// The rampart command line: serve, check, version, and the administrative commands (src/cli/)
+// that work on the store directly: users, apikeys, clients, keys.
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
@@ -8,6 +9,11 @@
 
 #include <sys/stat.h>
 
+#include "cli/api_keys_command.hpp"
+#include "cli/cli_support.hpp"
+#include "cli/clients_command.hpp"
+#include "cli/keys_command.hpp"
+#include "cli/users_command.hpp"
 #include "config/loader.hpp"
 #include "config/snapshot.hpp"
 #include "net/server.hpp"
@@ -17,12 +23,6 @@
 namespace {
 
 using namespace rampart;
-
-config::Settings load(const std::string& config_file) {
-    return config_file.empty()
-               ? config::load_settings_text(config::embedded_default_configuration(), "(embedded default)")
-               : config::load_settings_file(config_file);
-}
 
 void create_private_directory(const std::filesystem::path& directory) {
     std::filesystem::create_directories(directory);
@@ -63,29 +63,34 @@ void print_listeners(const config::Settings& settings) {
                   << listener.address << ":" << listener.port << "\n";
     }
     if (settings.admin.enabled) {
-        std::cout << "rampart: admin on http://" << settings.admin.address << ":" << settings.admin.port
-                  << " (/healthz /readyz /metrics /admin/reload)\n";
+        std::cout << "rampart: admin on http://" << settings.admin.address << ":"
+                  << settings.admin.port << " (/healthz /readyz /metrics /admin/reload)\n";
     }
 }
 
 int serve(const std::string& config_file) {
-    auto settings = load(config_file);
+    auto settings = cli::load_settings(config_file);
     create_private_directory(settings.data_directory);
     net::ServerOptions options{config_file, resolve_admin_token(settings)};
     auto metrics = std::make_unique<observe::Metrics>(settings.workers);
-    auto snapshot = config::Snapshot::build(std::move(settings), *metrics, 1);
-    net::Server server(snapshot, options, std::move(metrics));
+    auto auth = std::make_unique<auth::AuthRuntime>(settings);
+    pipeline::StageServices services{auth.get(), settings.workers};
+    auto snapshot = config::Snapshot::build(std::move(settings), *metrics, 1, services);
+    net::Server server(snapshot, options, std::move(metrics), std::move(auth));
     print_listeners(snapshot->settings());
-    std::cout << "rampart: " << snapshot->routes().size() << " routes, " << snapshot->settings().workers
-              << " workers; ready" << std::endl;
+    std::cout << "rampart: " << snapshot->routes().size() << " routes, "
+              << snapshot->settings().workers << " workers; ready" << std::endl;
     return server.run();
 }
 
 int check(const std::string& config_file) {
-    auto settings = load(config_file);
+    auto settings = cli::load_settings(config_file);
     observe::Metrics metrics(1);
-    auto snapshot = config::Snapshot::build(std::move(settings), metrics, 1);
-    std::cout << "configuration OK: " << (config_file.empty() ? "(embedded default)" : config_file) << "\n";
+    // Compiled without runtime services: nothing is opened or served.
+    auto snapshot =
+        config::Snapshot::build(std::move(settings), metrics, 1, pipeline::StageServices{});
+    std::cout << "configuration OK: " << (config_file.empty() ? "(embedded default)" : config_file)
+              << "\n";
     print_listeners(snapshot->settings());
     std::cout << "routes:\n";
     for (const auto& route : snapshot->routes()) {
@@ -97,7 +102,10 @@ int check(const std::string& config_file) {
         if (route.settings->host) {
             std::cout << " (host " << *route.settings->host << ")";
         }
-        std::cout << " -> " << route.settings->upstream << "  [" << route.name << "; stages:";
+        std::cout << " -> "
+                  << (route.settings->handler.empty() ? route.settings->upstream
+                                                      : "(" + route.settings->handler + ")")
+                  << "  [" << route.name << "; stages:";
         for (const auto& stage : route.chain.stages()) {
             std::cout << " " << stage->name();
         }
@@ -111,16 +119,29 @@ int check(const std::string& config_file) {
 int main(int argc, char** argv) {
     CLI::App app{"Rampart: a security gateway for HTTP/JSON APIs"};
     app.require_subcommand(0, 1);
-    std::string config_file;
-    auto* serve_command = app.add_subcommand("serve", "Run the gateway (the default without a subcommand)");
-    serve_command->add_option("-c,--config", config_file, "Configuration file (default: the embedded demo)")
+    cli::CommandLine command_line;
+    auto& config_file = command_line.config_file;
+    auto* serve_command =
+        app.add_subcommand("serve", "Run the gateway (the default without a subcommand)");
+    serve_command
+        ->add_option("-c,--config", config_file, "Configuration file (default: the embedded demo)")
         ->check(CLI::ExistingFile);
-    auto* check_command = app.add_subcommand("check", "Validate a configuration and print its routes");
-    check_command->add_option("-c,--config", config_file, "Configuration file")->required()->check(CLI::ExistingFile);
+    auto* check_command =
+        app.add_subcommand("check", "Validate a configuration and print its routes");
+    check_command->add_option("-c,--config", config_file, "Configuration file")
+        ->required()
+        ->check(CLI::ExistingFile);
     auto* version_command = app.add_subcommand("version", "Print the version");
+    cli::add_users_command(app, command_line);
+    cli::add_api_keys_command(app, command_line);
+    cli::add_clients_command(app, command_line);
+    cli::add_keys_command(app, command_line);
     CLI11_PARSE(app, argc, argv);
 
     try {
+        if (command_line.action) {
+            return command_line.action();
+        }
         if (*version_command) {
             std::cout << "rampart " RAMPART_VERSION "\n";
             return 0;

@@ -47,7 +47,7 @@ PasswordSettings read_passwords(const Section& section) {
     passwords.min_characters = static_cast<std::uint32_t>(
         section.integer("min_characters", passwords.min_characters, 12, 128));
     passwords.max_characters = static_cast<std::uint32_t>(
-        section.integer("max_characters", passwords.max_characters, 64, 1024));
+        section.integer("max_characters", passwords.max_characters, 64, 256));
     passwords.common_password_file =
         section.string("common_password_file", passwords.common_password_file);
     section.finish();
@@ -113,6 +113,9 @@ TokenServiceSettings read_token_service(const Section& section, const std::strin
         service.signing = read_signing(*signing);
     }
     service.password_grant = section.boolean("password_grant", false);
+    if (service.password_grant) {
+        section.fail("password_grant", "the password grant is not available in this build yet");
+    }
     service.introspection_public = section.boolean("introspection_public", true);
     service.hashing_threads = static_cast<std::uint32_t>(
         section.integer("hashing_threads", service.hashing_threads, 1, 64));

@@ -21,7 +21,9 @@ const std::set<std::string, std::less<>> known_methods{"GET",   "HEAD",   "POST"
 
 void claim_stage_keys(const Section& section) {
     for (const auto& factory : pipeline::registered_stages()) {
-        section.claim(factory.key);
+        if (!factory.key.empty()) {
+            section.claim(factory.key);
+        }
     }
 }
 
@@ -353,7 +355,7 @@ void check_references(const Settings& settings, const Section& root) {
     }
     std::map<std::string, std::string, std::less<>> route_names;
     for (const auto& route : settings.routes) {
-        if (!upstream_names.contains(route.upstream)) {
+        if (route.handler.empty() && !upstream_names.contains(route.upstream)) {
             throw ConfigError(route.location + ": routes: upstream \"" + route.upstream +
                               "\" is not defined under upstreams");
         }
@@ -372,6 +374,48 @@ void check_references(const Settings& settings, const Section& root) {
     }
     if (settings.admin.enabled && bound.contains({settings.admin.address, settings.admin.port})) {
         root.fail("admin", "the admin listener shares an address with a public listener");
+    }
+}
+
+// The token service's endpoints, under the issuer's path (RFC 8414 §3.1 puts
+// the metadata of an issuer with a path at /.well-known/...{path}). A
+// configured route on the same path and method is a conflict the router reports.
+void add_token_service_routes(Settings& settings) {
+    const auto& service = settings.auth.token_service;
+    if (!service.enabled) {
+        return;
+    }
+    auto url = boost::urls::parse_absolute_uri(service.issuer);
+    std::string base(url ? url->path() : "");
+    while (!base.empty() && base.back() == '/') {
+        base.pop_back();
+    }
+    const std::pair<const char*, std::string> endpoints[] = {
+        {"login", base + "/auth/login"},
+        {"logout", base + "/auth/logout"},
+        {"token", base + "/oauth2/token"},
+        {"revoke", base + "/oauth2/revoke"},
+        {"introspect", base + "/oauth2/introspect"},
+        {"jwks", base + "/.well-known/jwks.json"},
+        {"metadata", "/.well-known/oauth-authorization-server" + base},
+    };
+    for (const auto& [handler, path] : endpoints) {
+        bool internal =
+            std::string_view(handler) == "revoke" || std::string_view(handler) == "introspect";
+        if (internal && !service.introspection_public) {
+            continue;  // INT-04: absent from the public listeners
+        }
+        Route route;
+        route.name = std::string("token_service.") + handler;
+        route.path = path;
+        route.handler = handler;
+        bool is_document =
+            std::string_view(handler) == "jwks" || std::string_view(handler) == "metadata";
+        route.methods = is_document ? std::vector<std::string>{"GET", "HEAD"}
+                                    : std::vector<std::string>{"POST"};
+        route.max_body_bytes = 16 * 1024;
+        route.location = service.location;
+        settings.routes.push_back(std::move(route));
     }
 }
 
@@ -451,6 +495,7 @@ Settings read_settings(const Section& root) {
     Inherited top;
     top.auth_settings = &settings.auth;
     read_route_list(root, "routes", top, settings.routes, 0);
+    add_token_service_routes(settings);
     if (settings.routes.empty()) {
         root.fail("routes", "at least one route is required");
     }
@@ -483,6 +528,10 @@ listeners:
 admin:
   address: 127.0.0.1
   port: 9901
+# The built-in token service: /auth/login, /oauth2/token, the JWKS and the
+# metadata; users and keys come from `rampart users add` and friends.
+token_service:
+  issuer: https://localhost:8443
 upstreams:
   demo:
     targets: [http://127.0.0.1:9000]
@@ -514,7 +563,7 @@ routes:
         methods: [GET]
   - prefix: /api/v2
     upstream: demo
-    auth: none
+    auth: [jwt, api_key]
     routes:
       - path: /users
         methods: [GET]

@@ -141,7 +141,8 @@ struct Route {
     std::string path;  // full template, group prefix included
     std::optional<std::string> host;
     std::vector<std::string> methods;  // upper case
-    std::string upstream;              // name of an Upstream
+    std::string upstream;              // name of an Upstream; empty when a handler answers
+    std::string handler;               // a built-in handler (the token service's endpoints)
     std::optional<std::uint64_t> max_body_bytes;
     // Authentication methods; `none` must be said explicitly.
     RouteAuth auth;

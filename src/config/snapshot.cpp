@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "auth/endpoints/endpoints.hpp"
 #include "net/tls_context.hpp"
 #include "observe/metrics.hpp"
 #include "pipeline/stage_registry.hpp"
@@ -64,13 +65,14 @@ std::optional<Section> upstream_tls_section(const Settings& settings, const std:
 }  // namespace
 
 std::shared_ptr<const Snapshot> Snapshot::build(Settings settings, observe::Metrics& metrics,
-                                                std::uint64_t generation) {
+                                                std::uint64_t generation,
+                                                const pipeline::StageServices& services) {
     std::shared_ptr<Snapshot> snapshot(new Snapshot());
     snapshot->settings_ = std::move(settings);
     snapshot->generation_ = generation;
     snapshot->compile_tls();
     snapshot->compile_upstreams(metrics);
-    snapshot->compile_routes(metrics);
+    snapshot->compile_routes(metrics, services);
     return snapshot;
 }
 
@@ -117,19 +119,23 @@ void Snapshot::compile_upstreams(observe::Metrics& metrics) {
     }
 }
 
-void Snapshot::compile_routes(observe::Metrics& metrics) {
-    default_chain_ = pipeline::Chain(pipeline::build_stages(settings_, nullptr));
+void Snapshot::compile_routes(observe::Metrics& metrics, const pipeline::StageServices& services) {
+    default_chain_ = pipeline::Chain(pipeline::build_stages(settings_, nullptr, services));
     for (const auto& route : settings_.routes) {
-        if (!route.auth.is_none()) {
-            // Fail closed until the authentication stage is built: a route that asks
-            // for authentication must never be served without it.
-            route.stage_sections.front().fail("auth",
-                                              "authentication is not available in this build yet");
+        if (route.auth.accepts(AuthMethod::basic)) {
+            // Fail closed until Basic is built: a route that asks for it must never
+            // be served without it.
+            route.stage_sections.front().fail(
+                "auth", "basic authentication is not available in this build yet");
         }
         pipeline::CompiledRoute compiled;
         compiled.settings = &route;
         compiled.name = route.name;
-        compiled.chain = pipeline::Chain(pipeline::build_stages(settings_, &route));
+        compiled.chain = pipeline::Chain(pipeline::build_stages(settings_, &route, services));
+        if (!route.handler.empty()) {
+            compiled.handler =
+                auth::endpoints::make_handler(route.handler, settings_, services.auth);
+        }
         for (const auto& upstream : upstreams_) {
             if (upstream->settings().name == route.upstream) {
                 compiled.upstream = upstream.get();

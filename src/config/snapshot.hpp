@@ -16,6 +16,7 @@
 #include "pipeline/chain.hpp"
 #include "pipeline/route.hpp"
 #include "pipeline/router.hpp"
+#include "pipeline/stage_registry.hpp"
 
 namespace rampart::observe {
 class Metrics;
@@ -24,12 +25,13 @@ class Metrics;
 namespace rampart::config {
 
 class Snapshot {
-public:
+  public:
     // Compiles and validates everything; throws ConfigError. Blocking work
     // (reading certificates, resolving upstream hosts) happens here, never on
     // a worker thread.
     static std::shared_ptr<const Snapshot> build(Settings settings, observe::Metrics& metrics,
-                                                 std::uint64_t generation);
+                                                 std::uint64_t generation,
+                                                 const pipeline::StageServices& services);
 
     const Settings& settings() const { return settings_; }
     const pipeline::Router& router() const { return router_; }
@@ -40,14 +42,16 @@ public:
     const std::shared_ptr<boost::asio::ssl::context>& listener_tls(std::size_t index) const {
         return listener_tls_[index];
     }
-    const std::vector<std::unique_ptr<net::UpstreamCluster>>& upstreams() const { return upstreams_; }
+    const std::vector<std::unique_ptr<net::UpstreamCluster>>& upstreams() const {
+        return upstreams_;
+    }
     std::uint64_t generation() const { return generation_; }
 
-private:
+  private:
     Snapshot() = default;
     void compile_tls();
     void compile_upstreams(observe::Metrics& metrics);
-    void compile_routes(observe::Metrics& metrics);
+    void compile_routes(observe::Metrics& metrics, const pipeline::StageServices& services);
 
     Settings settings_;
     pipeline::Router router_;

@@ -8,7 +8,8 @@
 
 namespace rampart::config {
 
-std::string format_location(const std::string& file, const YAML::Mark& mark, const std::string& path) {
+std::string format_location(const std::string& file, const YAML::Mark& mark,
+                            const std::string& path) {
     std::string text = file;
     if (!mark.is_null()) {
         text += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
@@ -144,7 +145,9 @@ void Section::refuse_duplicate_keys() const {
     }
 }
 
-std::string Section::location() const { return format_location(*file_, node_.Mark(), path_); }
+std::string Section::location() const {
+    return format_location(*file_, node_.Mark(), path_);
+}
 
 std::string Section::child_path(std::string_view key) const {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
@@ -175,7 +178,9 @@ bool Section::has(std::string_view key) const {
     return false;
 }
 
-void Section::claim(std::string_view key) const { claimed_->emplace(key); }
+void Section::claim(std::string_view key) const {
+    claimed_->emplace(key);
+}
 
 void Section::fail_at(const YAML::Node& node, const std::string& path,
                       const std::string& message) const {
@@ -188,7 +193,9 @@ void Section::fail(std::string_view key, const std::string& message) const {
     fail_at(node.IsDefined() ? node : node_, child_path(key), message);
 }
 
-void Section::fail(const std::string& message) const { fail_at(node_, path_, message); }
+void Section::fail(const std::string& message) const {
+    fail_at(node_, path_, message);
+}
 
 void Section::finish() const {
     if (!node_ || !node_.IsMap()) {
@@ -323,7 +330,8 @@ std::string Section::secret(std::string_view key) const {
     return *text;
 }
 
-std::int64_t Section::integer(std::string_view key, std::int64_t minimum, std::int64_t maximum) const {
+std::int64_t Section::integer(std::string_view key, std::int64_t minimum,
+                              std::int64_t maximum) const {
     if (!has(key)) {
         fail_at(node_, child_path(key), "is required");
     }
@@ -397,7 +405,8 @@ std::uint64_t Section::size(std::string_view key, std::uint64_t fallback, std::u
     return *parsed;
 }
 
-static Section root_section(const std::shared_ptr<const std::string>& file, const YAML::Node& root) {
+static Section root_section(const std::shared_ptr<const std::string>& file,
+                            const YAML::Node& root) {
     if (root.IsNull() || !root.IsDefined()) {
         return Section(file, YAML::Node(YAML::NodeType::Map), "");
     }

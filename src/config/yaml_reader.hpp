@@ -21,21 +21,22 @@
 namespace rampart::config {
 
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 using Duration = std::chrono::milliseconds;
 
 // "file:line:column: key.path: message", lines and columns 1-based.
-std::string format_location(const std::string& file, const YAML::Mark& mark, const std::string& path);
+std::string format_location(const std::string& file, const YAML::Mark& mark,
+                            const std::string& path);
 
 // Expands ${NAME} and ${NAME:-fallback} from the environment; an undefined
 // variable without a fallback is an error. "$${" stays a literal "${".
 std::optional<std::string> expand_environment(std::string_view text, std::string* undefined_name);
 
 class Section {
-public:
+  public:
     Section(std::shared_ptr<const std::string> file, YAML::Node node, std::string path);
 
     const std::string& file() const { return *file_; }
@@ -73,7 +74,8 @@ public:
                        std::uint64_t maximum) const;
 
     template <typename Enum>
-    Enum choice(std::string_view key, std::initializer_list<std::pair<std::string_view, Enum>> options,
+    Enum choice(std::string_view key,
+                std::initializer_list<std::pair<std::string_view, Enum>> options,
                 Enum fallback) const {
         if (!has(key)) {
             claim(key);
@@ -103,7 +105,7 @@ public:
     [[noreturn]] void fail_at(const YAML::Node& node, const std::string& path,
                               const std::string& message) const;
 
-private:
+  private:
     YAML::Node value(std::string_view key) const;
     void refuse_duplicate_keys() const;
 

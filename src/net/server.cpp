@@ -1,5 +1,6 @@
 #include "net/server.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -35,9 +36,10 @@ std::unique_ptr<observe::LogSink> open_sink(const config::LogSink& settings) {
 }  // namespace
 
 Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions options,
-               std::unique_ptr<observe::Metrics> metrics)
+               std::unique_ptr<observe::Metrics> metrics, std::unique_ptr<auth::AuthRuntime> auth)
     : options_(std::move(options)),
       metrics_(std::move(metrics)),
+      auth_(std::move(auth)),
       snapshot_(std::move(first)),
       control_(std::make_unique<Control>()) {
     const auto& logging = snapshot_->settings().observability;
@@ -54,6 +56,10 @@ Server::~Server() {
     }
 }
 
+pipeline::StageServices Server::stage_services() {
+    return pipeline::StageServices{auth_.get(), snapshot()->settings().workers};
+}
+
 std::shared_ptr<const config::Snapshot> Server::snapshot() const {
     std::lock_guard lock(snapshot_mutex_);
     return snapshot_;
@@ -67,10 +73,12 @@ ReloadResult Server::reload() {
                             ? config::load_settings_text(config::embedded_default_configuration(),
                                                          "(embedded default)")
                             : config::load_settings_file(options_.config_file);
-        if (auto changes = config::restart_only_changes(running->settings(), settings); !changes.empty()) {
+        if (auto changes = config::restart_only_changes(running->settings(), settings);
+            !changes.empty()) {
             throw config::ConfigError("these settings only change with a restart: " + changes);
         }
-        auto candidate = config::Snapshot::build(std::move(settings), *metrics_, running->generation() + 1);
+        auto candidate = config::Snapshot::build(std::move(settings), *metrics_,
+                                                 running->generation() + 1, stage_services());
         {
             std::lock_guard lock(snapshot_mutex_);
             snapshot_ = candidate;
@@ -79,13 +87,16 @@ ReloadResult Server::reload() {
         metrics_->record_reload(true);
         security_events_->emit("config_reload", nullptr, {{"outcome", "applied"}});
         auto generation = candidate->generation();
-        start_active_health_checks(control_->io, candidate,
-                                   [this, generation] { return !draining() && this->generation() == generation; });
+        start_active_health_checks(control_->io, candidate, [this, generation] {
+            return !draining() && this->generation() == generation;
+        });
         return {true, "configuration reloaded (generation " + std::to_string(generation) + ")"};
     } catch (const std::exception& error) {
         metrics_->record_reload(false);
-        security_events_->emit("config_reload", nullptr, {{"outcome", "refused"}, {"reason", error.what()}});
-        return {false, std::string("reload refused, the running configuration stays: ") + error.what()};
+        security_events_->emit("config_reload", nullptr,
+                               {{"outcome", "refused"}, {"reason", error.what()}});
+        return {false,
+                std::string("reload refused, the running configuration stays: ") + error.what()};
     }
 }
 
@@ -97,7 +108,8 @@ void Server::begin_shutdown() {
     for (auto& worker : workers_) {
         worker->begin_drain();
     }
-    control_->drain_deadline = std::chrono::steady_clock::now() + snapshot()->settings().drain_timeout;
+    control_->drain_deadline =
+        std::chrono::steady_clock::now() + snapshot()->settings().drain_timeout;
     asio::co_spawn(
         control_->io,
         [this]() -> asio::awaitable<void> {
@@ -114,47 +126,82 @@ void Server::begin_shutdown() {
         asio::detached);
 }
 
+// Changes made elsewhere (the CLI, another instance, the admin API) reach
+// the workers within a second; expired records leave the store once a minute.
+void Server::start_housekeeping() {
+    asio::co_spawn(
+        control_->io,
+        [this]() -> asio::awaitable<void> {
+            asio::steady_timer timer(control_->io);
+            for (std::uint64_t tick = 1; !draining(); ++tick) {
+                timer.expires_after(1s);
+                auto [error] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+                if (error || draining()) {
+                    break;
+                }
+                if (tick % 60 == 0) {
+                    auto now = std::chrono::system_clock::now();
+                    (void)auth_->store().purge_expired(now);
+                    try {
+                        auth::remove_expired_signing_keys(auth_->store(), now);
+                    } catch (const std::exception& failure) {
+                        security_events_->emit("housekeeping_failed", nullptr,
+                                               {{"reason", failure.what()}});
+                    }
+                }
+                auth_->refresh();
+            }
+        },
+        asio::detached);
+}
+
 void Server::start_control_loop() {
     auto& control = *control_;
     std::function<void()> wait_for_signal = [this, &control, &wait_for_signal] {
-        control.signals.async_wait([this, &wait_for_signal](boost::system::error_code error, int signal) {
-            if (error) {
-                return;
-            }
-            if (signal == SIGHUP) {
-                auto result = reload();
-                std::cerr << "rampart: " << result.message << "\n";
-                if (access_log_) {
-                    access_log_->reopen();
+        control.signals.async_wait(
+            [this, &wait_for_signal](boost::system::error_code error, int signal) {
+                if (error) {
+                    return;
                 }
-                if (security_log_) {
-                    security_log_->reopen();
+                if (signal == SIGHUP) {
+                    auto result = reload();
+                    std::cerr << "rampart: " << result.message << "\n";
+                    if (access_log_) {
+                        access_log_->reopen();
+                    }
+                    if (security_log_) {
+                        security_log_->reopen();
+                    }
+                } else {
+                    begin_shutdown();
                 }
-            } else {
-                begin_shutdown();
-            }
-            wait_for_signal();
-        });
+                wait_for_signal();
+            });
     };
     wait_for_signal();
     const auto& settings = snapshot_->settings();
     if (settings.admin.enabled) {
-        asio::ip::tcp::endpoint endpoint(asio::ip::make_address(settings.admin.address), settings.admin.port);
+        asio::ip::tcp::endpoint endpoint(asio::ip::make_address(settings.admin.address),
+                                         settings.admin.port);
         control.admin_acceptor = std::make_unique<asio::ip::tcp::acceptor>(control.io);
         control.admin_acceptor->open(endpoint.protocol());
         control.admin_acceptor->set_option(asio::socket_base::reuse_address(true));
         boost::system::error_code error;
         control.admin_acceptor->bind(endpoint, error);
         if (error) {
-            throw std::runtime_error("cannot listen on the admin address " + settings.admin.address + ":" +
+            throw std::runtime_error("cannot listen on the admin address " +
+                                     settings.admin.address + ":" +
                                      std::to_string(settings.admin.port) + ": " + error.message());
         }
         control.admin_acceptor->listen();
-        asio::co_spawn(control.io, admin::run_admin_listener(*this, *control.admin_acceptor), asio::detached);
+        asio::co_spawn(control.io, admin::run_admin_listener(*this, *control.admin_acceptor),
+                       asio::detached);
     }
+    start_housekeeping();
     auto generation = snapshot_->generation();
-    start_active_health_checks(control.io, snapshot_,
-                               [this, generation] { return !draining() && this->generation() == generation; });
+    start_active_health_checks(control.io, snapshot_, [this, generation] {
+        return !draining() && this->generation() == generation;
+    });
     control.io.run();
 }
 

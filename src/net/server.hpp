@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/auth_runtime.hpp"
 #include "config/settings.hpp"
 #include "config/snapshot.hpp"
 #include "net/connection_limiter.hpp"
@@ -32,9 +33,9 @@ struct ReloadResult {
 };
 
 class Server {
-public:
+  public:
     Server(std::shared_ptr<const config::Snapshot> first, ServerOptions options,
-           std::unique_ptr<observe::Metrics> metrics);
+           std::unique_ptr<observe::Metrics> metrics, std::unique_ptr<auth::AuthRuntime> auth);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -58,12 +59,16 @@ public:
     observe::SecurityEvents& security_events() { return *security_events_; }
     ConnectionLimiter& connections() { return connections_; }
     const std::string& admin_token() const { return options_.admin_token; }
+    auth::AuthRuntime& auth() { return *auth_; }
+    pipeline::StageServices stage_services();
 
-private:
+  private:
     void start_control_loop();
+    void start_housekeeping();
 
     ServerOptions options_;
     std::unique_ptr<observe::Metrics> metrics_;
+    std::unique_ptr<auth::AuthRuntime> auth_;
     std::unique_ptr<observe::LogSink> access_log_;
     std::unique_ptr<observe::LogSink> security_log_;
     std::unique_ptr<observe::SecurityEvents> security_events_;

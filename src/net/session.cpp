@@ -254,6 +254,7 @@ class Connection {
         exchange.client_address = peer_;
         exchange.over_tls = over_tls_;
         exchange.security_events = &worker_.server().security_events();
+        exchange.worker_index = worker_.index();
         exchange.body_limit = snapshot->settings().limits.max_body_bytes;
         return exchange;
     }

@@ -9,10 +9,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "pipeline/identity.hpp"
 
 namespace rampart::config {
 class Snapshot;
@@ -44,8 +47,9 @@ struct Exchange {
     std::string query;            // raw query string without '?', as received
     std::string upstream_target;  // normalised path re-encoded, plus the query: what goes upstream
 
-    boost::asio::ip::address peer_address;    // the TCP peer
-    boost::asio::ip::address client_address;  // the peer, or from X-Forwarded-For via trusted proxies
+    boost::asio::ip::address peer_address;  // the TCP peer
+    boost::asio::ip::address
+        client_address;  // the peer, or from X-Forwarded-For via trusted proxies
     bool peer_is_trusted_proxy = false;
     bool over_tls = true;
     std::string request_id;
@@ -56,6 +60,9 @@ struct Exchange {
     // True once the response came from an upstream (error masking applies
     // to those only); false for responses Rampart generated.
     bool response_from_upstream = false;
+    // A public document Rampart serves (the JWKS, the metadata) keeps the
+    // Cache-Control its handler set; every other response Rampart generates is no-store.
+    bool response_is_public_document = false;
     // The connection must close after this response (smuggling, limits, drain).
     bool close_connection = false;
 
@@ -68,6 +75,10 @@ struct Exchange {
     std::chrono::microseconds upstream_duration{0};
 
     observe::SecurityEvents* security_events = nullptr;
+    unsigned worker_index = 0;  // for per-worker caches: workers share nothing
+
+    // Set by the authentication stage; empty on `auth: none` routes.
+    std::optional<Identity> identity;
 };
 
 }  // namespace rampart::pipeline

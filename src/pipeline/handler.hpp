@@ -12,7 +12,7 @@
 namespace rampart::pipeline {
 
 class Handler {
-public:
+  public:
     virtual ~Handler() = default;
     virtual std::string_view name() const = 0;
     // Fills exchange.response. Never throws: failures become problem responses.

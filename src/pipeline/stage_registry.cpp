@@ -12,8 +12,9 @@ namespace {
 const std::vector<StageFactory>& factories() {
     static const std::vector<StageFactory> table = [] {
         std::vector<StageFactory> list = all_stage_factories();
-        std::stable_sort(list.begin(), list.end(),
-                         [](const StageFactory& a, const StageFactory& b) { return a.order < b.order; });
+        std::stable_sort(
+            list.begin(), list.end(),
+            [](const StageFactory& a, const StageFactory& b) { return a.order < b.order; });
         return list;
     }();
     return table;
@@ -21,6 +22,9 @@ const std::vector<StageFactory>& factories() {
 
 std::optional<config::Section> find_section(const config::Settings& settings,
                                             const config::Route* route, std::string_view key) {
+    if (key.empty()) {
+        return std::nullopt;
+    }
     if (route != nullptr) {
         for (const auto& section : route->stage_sections) {
             if (section.has(key)) {
@@ -36,13 +40,17 @@ std::optional<config::Section> find_section(const config::Settings& settings,
 
 }  // namespace
 
-std::span<const StageFactory> registered_stages() { return factories(); }
+std::span<const StageFactory> registered_stages() {
+    return factories();
+}
 
 std::vector<std::shared_ptr<const Stage>> build_stages(const config::Settings& settings,
-                                                       const config::Route* route) {
+                                                       const config::Route* route,
+                                                       const StageServices& services) {
     std::vector<std::shared_ptr<const Stage>> stages;
     for (const auto& factory : factories()) {
-        StageBuildContext context{settings, route, find_section(settings, route, factory.key)};
+        StageBuildContext context{settings, route, find_section(settings, route, factory.key),
+                                  services};
         if (auto stage = factory.build(context)) {
             stages.push_back(std::move(stage));
         }

@@ -12,7 +12,19 @@
 #include "config/settings.hpp"
 #include "pipeline/stage.hpp"
 
+namespace rampart::auth {
+class AuthRuntime;
+}
+
 namespace rampart::pipeline {
+
+// Long-lived runtime objects some stages need (they outlive every snapshot).
+// Null members when building for `rampart check`: such stages are compiled,
+// never run.
+struct StageServices {
+    auth::AuthRuntime* auth = nullptr;
+    unsigned workers = 1;
+};
 
 struct StageBuildContext {
     const config::Settings& settings;
@@ -23,11 +35,14 @@ struct StageBuildContext {
     // innermost group that has it, else from the top level. Absent when
     // nobody configured the stage.
     std::optional<config::Section> section;
+    const StageServices& services;
 };
 
 struct StageFactory {
-    std::string_view key;  // configuration key, valid on routes, groups and the top level
-    int order;             // lower runs earlier on the request path
+    // Configuration key, valid on routes, groups and the top level; empty for
+    // a stage that reads the route's own settings (authentication reads `auth`).
+    std::string_view key;
+    int order;  // lower runs earlier on the request path
     // Returns the compiled stage, or null when it has nothing to do for this
     // route. Throws config::ConfigError for bad settings.
     std::function<std::shared_ptr<const Stage>(const StageBuildContext&)> build;
@@ -37,6 +52,7 @@ std::span<const StageFactory> registered_stages();
 
 // Builds the ordered chain of stages for one route (or the default chain).
 std::vector<std::shared_ptr<const Stage>> build_stages(const config::Settings& settings,
-                                                       const config::Route* route);
+                                                       const config::Route* route,
+                                                       const StageServices& services);
 
 }  // namespace rampart::pipeline

@@ -12,7 +12,9 @@ namespace asio = boost::asio;
 BlockingPool::BlockingPool(unsigned threads, unsigned max_pending)
     : pool_(threads == 0 ? 1 : threads), max_pending_(max_pending == 0 ? 1 : max_pending) {}
 
-BlockingPool::~BlockingPool() { stop(); }
+BlockingPool::~BlockingPool() {
+    stop();
+}
 
 asio::awaitable<bool> BlockingPool::run(std::function<void()> work) {
     if (pending_.fetch_add(1, std::memory_order_acq_rel) >= max_pending_) {
@@ -22,7 +24,8 @@ asio::awaitable<bool> BlockingPool::run(std::function<void()> work) {
     // co_spawn on the pool runs `work` there; awaiting it with use_awaitable
     // resumes this coroutine on the caller's executor, not on the pool.
     co_await asio::co_spawn(
-        pool_.get_executor(), [&work]() -> asio::awaitable<void> {
+        pool_.get_executor(),
+        [&work]() -> asio::awaitable<void> {
             work();
             co_return;
         },

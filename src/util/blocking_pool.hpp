@@ -15,7 +15,7 @@
 namespace rampart::util {
 
 class BlockingPool {
-public:
+  public:
     BlockingPool(unsigned threads, unsigned max_pending);
     ~BlockingPool();
     BlockingPool(const BlockingPool&) = delete;
@@ -31,7 +31,7 @@ public:
     unsigned pending() const { return pending_.load(std::memory_order_relaxed); }
     void stop();
 
-private:
+  private:
     boost::asio::thread_pool pool_;
     std::atomic<unsigned> pending_{0};
     unsigned max_pending_;

@@ -31,7 +31,8 @@ struct LifecycleTest : ::testing::Test {
         return https_request(port, "GET", target, {{"Host", "localhost"}});
     }
 
-    ParsedResponse admin(const std::string& method, const std::string& target, bool with_token = true) {
+    ParsedResponse admin(const std::string& method, const std::string& target,
+                         bool with_token = true) {
         HeaderList headers{{"Host", "localhost"}};
         if (with_token) {
             headers.emplace_back("Authorization", "Bearer " + test_admin_token);
@@ -39,7 +40,8 @@ struct LifecycleTest : ::testing::Test {
         return http_request(admin_port, method, target, headers);
     }
 
-    bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 3s) {
+    bool wait_until(const std::function<bool()>& condition,
+                    std::chrono::milliseconds timeout = 3s) {
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
             if (condition()) {
@@ -74,20 +76,25 @@ TEST(Cli, VersionAndCheck) {
     auto write = [&directory](const std::string& name, const std::string& text) {
         return directory.write(name, in_directory(text, directory.path()));
     };
-    auto good = write("good.yaml", gateway_config(18443, 19901, 9000, simple_route("/items/{id}", "[GET, PUT]")));
+    auto good = write(
+        "good.yaml", gateway_config(18443, 19901, 9000, simple_route("/items/{id}", "[GET, PUT]")));
     auto checked = run_rampart({"check", "--config", good});
     EXPECT_EQ(checked.exit_status, 0) << checked.output;
-    EXPECT_NE(checked.output.find("GET,PUT /items/{id} -> app"), std::string::npos) << checked.output;
+    EXPECT_NE(checked.output.find("GET,PUT /items/{id} -> app"), std::string::npos)
+        << checked.output;
 
-    auto bad = write("bad.yaml", gateway_config(18443, 19901, 9000,
-                                                         simple_route("/items", "[GET]", "    timeout: 5s\n")));
+    auto bad = write(
+        "bad.yaml",
+        gateway_config(18443, 19901, 9000, simple_route("/items", "[GET]", "    timeout: 5s\n")));
     auto refused = run_rampart({"check", "--config", bad});
     EXPECT_NE(refused.exit_status, 0);
     EXPECT_NE(refused.output.find(bad + ":"), std::string::npos) << refused.output;
-    EXPECT_NE(refused.output.find("routes[0].timeout: unknown key"), std::string::npos) << refused.output;
+    EXPECT_NE(refused.output.find("routes[0].timeout: unknown key"), std::string::npos)
+        << refused.output;
 
-    auto conflicting = write(
-        "conflict.yaml", gateway_config(18443, 19901, 9000, simple_route("/items/{id}") + simple_route("/items/{other}")));
+    auto conflicting = write("conflict.yaml", gateway_config(18443, 19901, 9000,
+                                                             simple_route("/items/{id}") +
+                                                                 simple_route("/items/{other}")));
     auto conflict = run_rampart({"check", "--config", conflicting});
     EXPECT_NE(conflict.exit_status, 0);
     EXPECT_NE(conflict.output.find(conflicting + ":"), std::string::npos) << conflict.output;
@@ -103,7 +110,8 @@ TEST_F(LifecycleTest, AdminListenerProbesMetricsAndToken) {
     EXPECT_EQ(admin("GET", "/readyz", false).status, 200u);
     auto metrics = admin("GET", "/metrics", false);
     EXPECT_EQ(metrics.status, 200u);
-    EXPECT_NE(metrics.body.find("rampart_requests_total{route=\"/items\",method=\"GET\",status_class=\"2xx\"} 1"),
+    EXPECT_NE(metrics.body.find(
+                  "rampart_requests_total{route=\"/items\",method=\"GET\",status_class=\"2xx\"} 1"),
               std::string::npos)
         << metrics.body;
     EXPECT_NE(metrics.body.find("rampart_tls_handshakes_total"), std::string::npos);
@@ -154,7 +162,9 @@ TEST_F(LifecycleTest, ReloadAppliesAGoodConfigAndKeepsTheOldOneOnABadOne) {
     EXPECT_EQ(restart_only.status, 422u);
     EXPECT_NE(restart_only.body.find("restart"), std::string::npos);
     auto metrics = admin("GET", "/metrics", false).body;
-    EXPECT_NE(metrics.find("rampart_config_reloads_total{outcome=\"success\"} 2"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("rampart_config_reloads_total{outcome=\"success\"} 2"),
+              std::string::npos)
+        << metrics;
 }
 
 TEST_F(LifecycleTest, InFlightRequestFinishesOnItsSnapshotDuringReload) {
@@ -201,7 +211,8 @@ TEST_F(LifecycleTest, EmbeddedDefaultServesTheDemoOverHttps) {
     if (accepts_connections(8443) || accepts_connections(9901) || accepts_connections(9000)) {
         GTEST_SKIP() << "ports 8443, 9901 or 9000 are in use";
     }
-    Process demo(demo_upstream_binary(), {"--address", "127.0.0.1", "--port", "9000"}, directory.path());
+    Process demo(demo_upstream_binary(), {"--address", "127.0.0.1", "--port", "9000"},
+                 directory.path());
     ASSERT_TRUE(demo.wait_for_port(9000));
     Process rampart(rampart_binary(), {"serve"}, directory.path(),
                     {{"RAMPART_DATA_DIRECTORY", directory.path() + "/data"}});
@@ -209,16 +220,28 @@ TEST_F(LifecycleTest, EmbeddedDefaultServesTheDemoOverHttps) {
     TlsOptions verified;
     verified.ca_file = directory.path() + "/data/tls/self-signed.crt";
     verified.server_name = "localhost";
-    auto response = https_request(8443, "GET", "/api/v2/users/u1", {{"Host", "localhost"}}, {}, verified);
-    EXPECT_EQ(response.status, 200u);
-    EXPECT_NE(response.body.find("alice"), std::string::npos);
-    auto deprecated = https_request(8443, "GET", "/api/v1/orders/o1", {{"Host", "localhost"}}, {}, verified);
+    auto response =
+        https_request(8443, "GET", "/api/v2/users/u1", {{"Host", "localhost"}}, {}, verified);
+    EXPECT_EQ(response.status, 401u) << "v2 needs a token or an API key";
+    EXPECT_EQ(response.get("WWW-Authenticate"), "Bearer realm=\"rampart\"");
+    auto metadata = https_request(8443, "GET", "/.well-known/oauth-authorization-server",
+                                  {{"Host", "localhost"}}, {}, verified);
+    EXPECT_EQ(metadata.status, 200u);
+    EXPECT_NE(metadata.body.find("\"issuer\":\"https://localhost:8443\""), std::string::npos)
+        << metadata.body;
+    auto deprecated =
+        https_request(8443, "GET", "/api/v1/orders/o1", {{"Host", "localhost"}}, {}, verified);
     EXPECT_EQ(deprecated.status, 200u);
     EXPECT_FALSE(deprecated.get("Deprecation").empty());
     EXPECT_NE(rampart.output().find("admin token"), std::string::npos);
     struct stat key_status {};
     ASSERT_EQ(::stat((directory.path() + "/data/tls/self-signed.key").c_str(), &key_status), 0);
     EXPECT_EQ(key_status.st_mode & 0777, 0600u);
+    for (const char* secret_file : {"/data/master.key", "/data/rampart.db"}) {
+        struct stat file_status {};
+        ASSERT_EQ(::stat((directory.path() + secret_file).c_str(), &file_status), 0) << secret_file;
+        EXPECT_EQ(file_status.st_mode & 0777, 0600u) << secret_file;
+    }
     rampart.signal(SIGTERM);
     EXPECT_EQ(rampart.wait_for_exit(5s).value_or(-1), 0);
 }

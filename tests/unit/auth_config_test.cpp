@@ -152,14 +152,15 @@ TEST(AuthConfig, ExternalIssuersAreChecked) {
 // Until the authentication stage exists a route that asks for authentication is refused when
 // the snapshot is built, never served open.
 TEST(AuthConfig, SnapshotRefusesRoutesItCannotAuthenticate) {
-    auto settings = load_settings_text(base + "token_service: {}\n" + route("jwt"), "test.yaml");
+    auto settings = load_settings_text(base + "token_service: {}\n" + route("basic"), "test.yaml");
     rampart::observe::Metrics metrics(1);
     try {
-        rampart::config::Snapshot::build(std::move(settings), metrics, 1);
-        FAIL() << "built a snapshot with an unauthenticated jwt route";
+        rampart::config::Snapshot::build(std::move(settings), metrics, 1, {});
+        FAIL() << "built a snapshot with an unauthenticated basic route";
     } catch (const ConfigError& error) {
-        EXPECT_NE(std::string(error.what()).find("routes[0].auth: authentication is not available"),
-                  std::string::npos)
+        EXPECT_NE(
+            std::string(error.what()).find("routes[0].auth: basic authentication is not available"),
+            std::string::npos)
             << error.what();
     }
 }

@@ -42,7 +42,8 @@ std::shared_ptr<const pipeline::Stage> build(const pipeline::StageFactory& facto
     if (root.has(factory.key)) {
         section = root.section(factory.key);
     }
-    return factory.build(pipeline::StageBuildContext{settings, nullptr, section});
+    static const pipeline::StageServices services;
+    return factory.build(pipeline::StageBuildContext{settings, nullptr, section, services});
 }
 
 // The ConfigError message `yaml` produces, or "" when it builds.
@@ -719,7 +720,7 @@ TEST(Deprecation, ConfigErrorsNameLineAndKey) {
 std::vector<std::shared_ptr<const pipeline::Stage>> stages_of_this_file(
     const config::Settings& settings) {
     std::vector<std::shared_ptr<const pipeline::Stage>> ours;
-    for (const auto& stage : pipeline::build_stages(settings, nullptr)) {
+    for (const auto& stage : pipeline::build_stages(settings, nullptr, pipeline::StageServices{})) {
         auto name = stage->name();
         if (name == "security_headers" || name == "ip_filter" || name == "cors" ||
             name == "deprecated" || name == "error_masking") {

@@ -81,7 +81,8 @@ class SecurityHeadersStage final : public Stage {
     // their own caching policy.
     void set_cache_control(Exchange& exchange) const {
         auto& response = exchange.response;
-        if (exchange.carries_credentials || !exchange.response_from_upstream) {
+        bool generated = !exchange.response_from_upstream && !exchange.response_is_public_document;
+        if (exchange.carries_credentials || generated) {
             response.set(http::field::cache_control, no_store);
         } else if (response.find(http::field::cache_control) == response.end() &&
                    !policy_.default_cache_control.empty()) {

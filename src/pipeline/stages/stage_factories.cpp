@@ -7,6 +7,7 @@ std::vector<StageFactory> all_stage_factories() {
         security_headers_stage_factory(),  // 0
         ip_filter_stage_factory(),         // 10
         cors_stage_factory(),              // 30
+        authentication_stage_factory(),    // 35
         deprecation_stage_factory(),       // 40
         error_masking_stage_factory(),     // 1000
     };

@@ -13,6 +13,7 @@ std::vector<StageFactory> all_stage_factories();
 StageFactory security_headers_stage_factory();  // security_headers.hpp, order 0
 StageFactory ip_filter_stage_factory();         // ip_filter.hpp, order 10
 StageFactory cors_stage_factory();              // cors.hpp, order 30
+StageFactory authentication_stage_factory();    // authentication.hpp, order 35
 StageFactory deprecation_stage_factory();       // deprecation.hpp, order 40
 StageFactory error_masking_stage_factory();     // error_masking.hpp, order 1000
 

@@ -1,0 +1,209 @@
+#include "auth/endpoints/endpoint_support.hpp"
+
+#include <sodium.h>
+#include <boost/json/serialize.hpp>
+#include <boost/url/decode_view.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include "auth/secret_token.hpp"
+#include "observe/security_events.hpp"
+#include "pipeline/problem.hpp"
+#include "util/ascii.hpp"
+
+namespace rampart::auth::endpoints {
+
+namespace http = pipeline::http;
+
+namespace {
+
+// Percent-decodes one form component, '+' as space (HTML form encoding).
+std::optional<std::string> decode_component(std::string_view encoded) {
+    std::string plus_replaced(encoded);
+    for (auto& c : plus_replaced) {
+        if (c == '+') {
+            c = ' ';
+        }
+    }
+    auto checked = boost::urls::make_pct_string_view(plus_replaced);
+    if (!checked) {
+        return std::nullopt;
+    }
+    std::string decoded;
+    for (char c : boost::urls::decode_view(*checked)) {
+        decoded.push_back(c);
+    }
+    return decoded;
+}
+
+std::optional<std::string> decode_base64(std::string_view text) {
+    std::string decoded(text.size(), '\0');
+    std::size_t length = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(),
+                          text.data(), text.size(), nullptr, &length, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+        return std::nullopt;
+    }
+    decoded.resize(length);
+    return decoded;
+}
+
+struct PresentedClient {
+    std::string id;
+    std::string secret;
+};
+
+// RFC 6749 §2.3.1: Basic with the form-encoded id and secret.
+std::optional<PresentedClient> basic_client(std::string_view authorization) {
+    if (authorization.size() < 7 ||
+        !util::equals_ignoring_case(authorization.substr(0, 6), "Basic ")) {
+        return std::nullopt;
+    }
+    auto decoded = decode_base64(authorization.substr(6));
+    if (!decoded) {
+        return std::nullopt;
+    }
+    auto colon = decoded->find(':');
+    if (colon == std::string::npos) {
+        return std::nullopt;
+    }
+    auto id = decode_component(std::string_view(*decoded).substr(0, colon));
+    auto secret = decode_component(std::string_view(*decoded).substr(colon + 1));
+    if (!id || !secret || id->empty()) {
+        return std::nullopt;
+    }
+    return PresentedClient{std::move(*id), std::move(*secret)};
+}
+
+}  // namespace
+
+std::chrono::system_clock::time_point now_seconds() {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+std::int64_t unix_seconds(std::chrono::system_clock::time_point time) {
+    return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+}
+
+boost::system::result<Form, std::string_view> parse_form(const pipeline::Exchange& exchange) {
+    if (!exchange.query.empty()) {
+        return std::string_view("invalid_request");  // secrets never travel in URLs
+    }
+    auto content_type = exchange.request[http::field::content_type];
+    auto semicolon = content_type.find(';');
+    auto media_type = content_type.substr(0, semicolon);
+    while (!media_type.empty() && media_type.back() == ' ') {
+        media_type.remove_suffix(1);
+    }
+    if (!util::equals_ignoring_case(media_type, "application/x-www-form-urlencoded")) {
+        return std::string_view("invalid_request");
+    }
+    Form form;
+    std::string_view body = exchange.request.body();
+    while (!body.empty()) {
+        auto end = body.find('&');
+        auto pair = body.substr(0, end);
+        body = end == std::string_view::npos ? std::string_view{} : body.substr(end + 1);
+        if (pair.empty()) {
+            continue;
+        }
+        auto equals = pair.find('=');
+        auto name = decode_component(pair.substr(0, equals));
+        auto value =
+            decode_component(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+        if (!name || !value) {
+            return std::string_view("invalid_request");
+        }
+        if (form.contains(*name)) {
+            return std::string_view("invalid_request");  // repeated parameter (RFC 6749 §3.2)
+        }
+        form.emplace(std::move(*name), std::move(*value));
+    }
+    return form;
+}
+
+std::optional<std::string_view> parameter(const Form& form, std::string_view name) {
+    auto found = form.find(name);
+    if (found == form.end() || found->second.empty()) {
+        return std::nullopt;  // empty parameters count as absent
+    }
+    return std::string_view(found->second);
+}
+
+void set_json(pipeline::Exchange& exchange, http::status status, const boost::json::object& body) {
+    exchange.response = pipeline::Response{status, 11};
+    exchange.response.set(http::field::content_type, "application/json");
+    exchange.response.set(http::field::cache_control, "no-store");
+    exchange.response.set(http::field::pragma, "no-cache");
+    exchange.response.body() = boost::json::serialize(body);
+}
+
+void set_oauth_error(pipeline::Exchange& exchange, std::string_view code) {
+    bool client = code == "invalid_client";
+    set_json(exchange, client ? http::status::unauthorized : http::status::bad_request,
+             boost::json::object{{"error", code}});
+    if (client) {
+        exchange.response.set(http::field::www_authenticate,
+                              "Basic realm=\"rampart\", charset=\"UTF-8\"");
+    }
+}
+
+void set_busy(pipeline::Exchange& exchange) {
+    pipeline::set_problem(exchange, http::status::service_unavailable,
+                          "The service is busy; try again shortly.");
+    exchange.response.set(http::field::retry_after, "1");
+}
+
+boost::asio::awaitable<ClientAuthentication> authenticate_client(pipeline::Exchange& exchange,
+                                                                 const Form& form,
+                                                                 AuthRuntime& runtime) {
+    ClientAuthentication result;
+    auto authorization = exchange.request[http::field::authorization];
+    auto form_id = parameter(form, "client_id");
+    auto form_secret = parameter(form, "client_secret");
+    std::optional<PresentedClient> presented;
+    if (!authorization.empty()) {
+        if (form_secret) {
+            result.presented = true;
+            result.error = "invalid_request";  // two mechanisms at once (RFC 6749 §2.3)
+            co_return result;
+        }
+        presented = basic_client(authorization);
+        if (!presented) {
+            result.presented = true;
+            result.error = "invalid_client";
+            co_return result;
+        }
+    } else if (form_id && form_secret) {
+        presented = PresentedClient{std::string(*form_id), std::string(*form_secret)};
+    } else {
+        co_return result;
+    }
+    result.presented = true;
+    std::optional<store::OAuthClient> found;
+    bool ran = co_await runtime.blocking_pool().run([&] {
+        auto client = runtime.store().find_client(presented->id);
+        if (client) {
+            found = std::move(*client);
+        }
+    });
+    if (!ran) {
+        result.error = "busy";
+        co_return result;
+    }
+    static constexpr std::string_view no_hash =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    std::string_view stored =
+        found && found->secret_hash ? std::string_view(*found->secret_hash) : no_hash;
+    bool matches = secret_matches_hash(presented->secret, stored);
+    if (!found || !found->secret_hash || !matches || found->disabled) {
+        exchange.security_events->emit("client_authentication_failed", &exchange,
+                                       {{"client_id", presented->id}});
+        result.error = "invalid_client";
+        co_return result;
+    }
+    result.client = std::move(found);
+    co_return result;
+}
+
+}  // namespace rampart::auth::endpoints

@@ -1,0 +1,56 @@
+// What the token service's endpoints share: strict form parsing (RFC 6749
+// §3.2: POST, form-encoded, repeated parameters refused, empty ones absent),
+// client authentication (client_secret_basic and client_secret_post, never
+// both), OAuth error responses (RFC 6749 §5.2) and JSON bodies that are never
+// cached.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <boost/system/result.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/auth_runtime.hpp"
+#include "pipeline/exchange.hpp"
+#include "store/records.hpp"
+
+namespace rampart::auth::endpoints {
+
+using Form = std::map<std::string, std::string, std::less<>>;
+
+// The parameters of a form body, or why it is refused (an OAuth error code).
+boost::system::result<Form, std::string_view> parse_form(const pipeline::Exchange& exchange);
+
+std::optional<std::string_view> parameter(const Form& form, std::string_view name);
+
+// Sets a JSON response with Cache-Control: no-store and Pragma: no-cache.
+void set_json(pipeline::Exchange& exchange, pipeline::http::status status,
+              const boost::json::object& body);
+
+// RFC 6749 §5.2: {"error": code} with 400, or 401 and a challenge for invalid_client.
+void set_oauth_error(pipeline::Exchange& exchange, std::string_view code);
+
+// 503 with Retry-After when the hashing pool is saturated.
+void set_busy(pipeline::Exchange& exchange);
+
+struct ClientAuthentication {
+    bool presented = false;                    // credentials were sent (valid or not)
+    std::optional<store::OAuthClient> client;  // set when they verified
+    std::string_view error;                    // "invalid_request" or "invalid_client" when refused
+};
+
+// Reads client_secret_basic or client_secret_post (never both) and verifies
+// the secret in constant time against the stored hash. Runs store work on
+// the blocking pool.
+boost::asio::awaitable<ClientAuthentication> authenticate_client(pipeline::Exchange& exchange,
+                                                                 const Form& form,
+                                                                 AuthRuntime& runtime);
+
+std::chrono::system_clock::time_point now_seconds();
+std::int64_t unix_seconds(std::chrono::system_clock::time_point time);
+
+}  // namespace rampart::auth::endpoints

@@ -1,0 +1,32 @@
+// Who made a request, once an authentication stage has verified it. Later
+// stages (authorization, rate limits per consumer, identity headers to the
+// upstream) and the access log read it; nothing here came from the client
+// unverified.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rampart::pipeline {
+
+enum class CredentialKind { access_token, api_key, basic };
+enum class SubjectKind { user, client, api_key_consumer };
+
+struct Identity {
+    CredentialKind credential = CredentialKind::access_token;
+    SubjectKind kind = SubjectKind::user;
+    std::string subject;      // sub of the token, user id for Basic, key id for an API key
+    std::string issuer_name;  // "rampart" or a configured issuer; empty for API keys and Basic
+    std::string client_id;
+    std::string consumer;  // the API key's consumer name
+    std::string username;  // for Basic
+    std::vector<std::string> scopes;
+    std::vector<std::string> roles;
+    std::string token_id;         // jti, for revocation
+    std::string session_family;   // sid
+    std::int64_t issued_at = 0;   // unix seconds; 0 when unknown
+    std::int64_t expires_at = 0;  // unix seconds; 0 when the credential has no expiry
+};
+
+}  // namespace rampart::pipeline

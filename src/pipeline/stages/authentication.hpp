@@ -1,0 +1,21 @@
+// Authenticates every request of a route that says `auth:` with methods
+// (config/auth_settings.hpp): bearer JWTs (Rampart's own tokens and those of
+// configured issuers) and API keys. On success the verified Identity goes
+// into the exchange; on failure the client gets 401 with an RFC 6750
+// challenge and a generic problem body that never says which check failed,
+// while the reason goes to the security-event log.
+//
+// Credentials are accepted only from headers: a token or key in the query
+// string is refused (JWT-21, APIK-01), and never logged.
+#pragma once
+
+#include "pipeline/stage_registry.hpp"
+
+namespace rampart::pipeline {
+
+// Order 35: after CORS (preflights carry no credentials), before everything
+// that needs to know who is asking. Built from the route's `auth`, not from a
+// key of its own.
+StageFactory authentication_stage_factory();
+
+}  // namespace rampart::pipeline
