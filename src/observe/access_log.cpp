@@ -37,6 +37,11 @@ std::string format_access_log_line(const pipeline::Exchange& exchange, std::stri
         } else {
             line.emplace("route", safe(route_name));
         }
+        if (exchange.identity) {
+            line.emplace("subject", safe(exchange.identity->subject));
+        } else {
+            line.emplace("subject", nullptr);
+        }
         line.emplace("status", exchange.response.result_int());
         line.emplace("bytes", response_bytes);
         line.emplace("duration_us", duration.count());

@@ -108,7 +108,12 @@ TEST_F(LifecycleTest, AdminListenerProbesMetricsAndToken) {
     EXPECT_EQ(get("/items").status, 200u);
     EXPECT_EQ(admin("GET", "/healthz", false).status, 200u);
     EXPECT_EQ(admin("GET", "/readyz", false).status, 200u);
+    // The worker records a request after writing its response: poll briefly.
     auto metrics = admin("GET", "/metrics", false);
+    for (int i = 0; i < 20 && metrics.body.find("status_class=\"2xx\"} 1") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(50ms);
+        metrics = admin("GET", "/metrics", false);
+    }
     EXPECT_EQ(metrics.status, 200u);
     EXPECT_NE(metrics.body.find(
                   "rampart_requests_total{route=\"/items\",method=\"GET\",status_class=\"2xx\"} 1"),

@@ -49,7 +49,7 @@ TEST(AccessLog, FieldsOfAProxiedRequest) {
         keys.emplace_back(field.key());
     }
     EXPECT_EQ(keys, (std::vector<std::string>{"time", "request_id", "client_ip", "method", "path",
-                                              "route", "status", "bytes", "duration_us", "upstream",
+                                              "route", "subject", "status", "bytes", "duration_us", "upstream",
                                               "upstream_address", "upstream_duration_us"}));
     EXPECT_EQ(entry.at("time").as_string(), "2023-11-14T22:13:20.123Z");
     EXPECT_EQ(entry.at("request_id").as_string(), "req-42");
@@ -57,6 +57,7 @@ TEST(AccessLog, FieldsOfAProxiedRequest) {
     EXPECT_EQ(entry.at("method").as_string(), "GET");
     EXPECT_EQ(entry.at("path").as_string(), "/orders/42");
     EXPECT_EQ(entry.at("route").as_string(), "orders-read");
+    EXPECT_TRUE(entry.at("subject").is_null());
     EXPECT_EQ(entry.at("status").to_number<int>(), 200);
     EXPECT_EQ(entry.at("bytes").to_number<int>(), 512);
     EXPECT_EQ(entry.at("duration_us").to_number<int>(), 2750);
@@ -95,3 +96,12 @@ TEST(AccessLog, UnroutedRequestHasNullRouteAndUpstream) {
 }
 
 }  // namespace
+
+TEST(AccessLog, SubjectOfAnAuthenticatedRequest) {
+    auto exchange = make_exchange_with_secrets();
+    rampart::pipeline::Identity identity;
+    identity.subject = "usr_alice";
+    exchange.identity = identity;
+    auto entry = json::parse(rampart::observe::format_access_log_line(exchange, "orders-read", 1, 1us)).as_object();
+    EXPECT_EQ(entry.at("subject").as_string(), "usr_alice");
+}
