@@ -3,11 +3,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/beast/core/string.hpp>
 
 #include <array>
 #include <string_view>
@@ -35,10 +35,16 @@ constexpr int max_informational_responses = 8;
 
 // Fields that describe one connection, not the message (RFC 9110 §7.6.1),
 // plus the h2c upgrade pair, which must never reach an upstream (HTTP-16).
-constexpr std::array<std::string_view, 10> hop_by_hop_fields{
-    "connection", "keep-alive", "proxy-connection", "te",           "trailer",
-    "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate",
-    "http2-settings"};
+constexpr std::array<std::string_view, 10> hop_by_hop_fields{"connection",
+                                                             "keep-alive",
+                                                             "proxy-connection",
+                                                             "te",
+                                                             "trailer",
+                                                             "transfer-encoding",
+                                                             "upgrade",
+                                                             "proxy-authorization",
+                                                             "proxy-authenticate",
+                                                             "http2-settings"};
 
 // Fields the gateway sets itself: a client's Connection header can never
 // make Rampart remove them.
@@ -57,9 +63,8 @@ bool is_gateway_field(std::string_view name) {
 template <bool isRequest>
 void remove_connection_fields(http::header<isRequest>& header) {
     std::vector<std::string> listed;
-    for (auto field = header.find(http::field::connection); field != header.end() &&
-                                                            field->name() == http::field::connection;
-         ++field) {
+    for (auto field = header.find(http::field::connection);
+         field != header.end() && field->name() == http::field::connection; ++field) {
         for (auto token : http::token_list{field->value()}) {
             if (!is_gateway_field(token)) {
                 listed.emplace_back(token);
@@ -104,6 +109,14 @@ bool is_timeout(const boost::system::error_code& error) {
     return error == boost::beast::error::timeout;
 }
 
+// With TLS 1.3 the client side of the handshake completes before the server
+// has checked the client certificate: a refusal (alert certificate_required)
+// arrives on the first read. Nothing was processed upstream, as with a
+// failed handshake.
+bool is_tls_refusal(const boost::system::error_code& error) {
+    return error.category() == asio::error::get_ssl_category();
+}
+
 template <typename Stream>
 asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& connection,
                                            pipeline::Exchange& exchange,
@@ -115,7 +128,8 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
         if (is_timeout(write_error)) {
             co_return Attempt{AttemptOutcome::timed_out};
         }
-        co_return Attempt{connection.reused ? AttemptOutcome::stale_connection : AttemptOutcome::failed};
+        co_return Attempt{connection.reused ? AttemptOutcome::stale_connection
+                                            : AttemptOutcome::failed};
     }
     for (int informational = 0; informational < max_informational_responses; ++informational) {
         http::response_parser<http::string_body> parser;
@@ -124,17 +138,22 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
         if (exchange.request.method() == http::verb::head) {
             parser.skip(true);
         }
-        auto [read_error, read] = co_await http::async_read(stream, connection.buffer(), parser, use_nothrow);
+        auto [read_error, read] =
+            co_await http::async_read(stream, connection.buffer(), parser, use_nothrow);
         if (read_error) {
             if (is_timeout(read_error)) {
                 co_return Attempt{AttemptOutcome::timed_out};
+            }
+            if (!connection.reused && is_tls_refusal(read_error)) {
+                co_return Attempt{AttemptOutcome::tls_failed};
             }
             if (read_error == http::error::body_limit) {
                 co_return Attempt{AttemptOutcome::response_too_large};
             }
             bool nothing_received = read == 0 && connection.buffer().size() == 0;
-            co_return Attempt{connection.reused && nothing_received ? AttemptOutcome::stale_connection
-                                                                    : AttemptOutcome::failed};
+            co_return Attempt{connection.reused && nothing_received
+                                  ? AttemptOutcome::stale_connection
+                                  : AttemptOutcome::failed};
         }
         auto& response = parser.get();
         if (response.result_int() / 100 == 1) {
@@ -195,10 +214,10 @@ asio::awaitable<Attempt> attempt_once(pipeline::Exchange& exchange, Worker& work
     }
     auto max_response_bytes = exchange.snapshot->settings().limits.max_response_bytes;
     auto attempt = connection->is_tls()
-                       ? co_await exchange_messages(connection->tls(), *connection, exchange, settings,
-                                                    max_response_bytes)
-                       : co_await exchange_messages(connection->tcp(), *connection, exchange, settings,
-                                                    max_response_bytes);
+                       ? co_await exchange_messages(connection->tls(), *connection, exchange,
+                                                    settings, max_response_bytes)
+                       : co_await exchange_messages(connection->tcp(), *connection, exchange,
+                                                    settings, max_response_bytes);
     if (attempt.outcome == AttemptOutcome::answered && attempt.reusable) {
         connection->reused = false;
         connection->tcp().expires_never();
@@ -243,7 +262,9 @@ bool is_idempotent(http::verb method) {
     }
 }
 
-void remove_hop_by_hop_fields(pipeline::Response& response) { remove_connection_fields(response.base()); }
+void remove_hop_by_hop_fields(pipeline::Response& response) {
+    remove_connection_fields(response.base());
+}
 
 void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstream& upstream) {
     auto& request = exchange.request;
@@ -253,7 +274,8 @@ void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstre
     remove_connection_fields(request.base());
     request.erase(http::field::expect);  // 100-continue was answered by Rampart
     for (auto field = request.begin(); field != request.end();) {
-        field = is_method_override_header(field->name_string()) ? request.erase(field) : std::next(field);
+        field = is_method_override_header(field->name_string()) ? request.erase(field)
+                                                                : std::next(field);
     }
     request.target(exchange.upstream_target);
     request.set("x-forwarded-for", forwarded);

@@ -14,8 +14,8 @@
 #include <memory>
 #include <optional>
 #include <regex>
-#include <stdexcept>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,7 +88,9 @@ TlsOptions versions(TlsVersion minimum, TlsVersion maximum) {
     return tls;
 }
 
-TlsOptions only(TlsVersion version) { return versions(version, version); }
+TlsOptions only(TlsVersion version) {
+    return versions(version, version);
+}
 
 TlsOptions server_tls(const TestPki& pki) {
     TlsOptions tls;
@@ -193,7 +195,7 @@ std::string client_hello(const std::vector<unsigned>& suites) {
                              extension(0x000b, std::string("\x01\x00", 2)) +  // uncompressed
                              extension(0x000d, signatures) +
                              extension(0xff01, std::string("\x00", 1)) +  // renegotiation_info
-                             extension(0x0017, "");                      // extended master secret
+                             extension(0x0017, "");                       // extended master secret
     append_u16(body, static_cast<unsigned>(extensions.size()));
     body += extensions;
 
@@ -274,8 +276,7 @@ PemPair make_rsa_certificate(unsigned bits) {
         throw std::runtime_error("X509_sign failed");
     }
     return PemPair{
-        to_pem([&](BIO* bio) { return PEM_write_bio_X509(bio, raw); }),
-        to_pem([&](BIO* bio) {
+        to_pem([&](BIO* bio) { return PEM_write_bio_X509(bio, raw); }), to_pem([&](BIO* bio) {
             return PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
         })};
 }
@@ -328,7 +329,8 @@ TEST(TlsVersions, IntermediateProfileAcceptsTls12And13) {
         EXPECT_EQ(result.response->status, 200u);
     }
     // A client that offers everything from TLS 1.0 up still ends at TLS 1.3.
-    auto widest = handshake_and_get(gateway->port(), versions(TlsVersion::tls1_0, TlsVersion::tls1_3));
+    auto widest =
+        handshake_and_get(gateway->port(), versions(TlsVersion::tls1_0, TlsVersion::tls1_3));
     ASSERT_TRUE(widest.connected) << widest.error;
     EXPECT_EQ(widest.protocol, "TLSv1.3");
 }
@@ -337,9 +339,9 @@ TEST(TlsVersions, ModernProfileRefusesTls12AndAcceptsTls13) {
     RecordingUpstream upstream;
     TempDir pki_directory;
     auto pki = make_test_pki(pki_directory);
-    auto gateway = start_default_gateway(
-        upstream, "{certificate: '" + pki.server_cert + "', private_key: '" + pki.server_key +
-                      "', profile: modern}");
+    auto gateway =
+        start_default_gateway(upstream, "{certificate: '" + pki.server_cert + "', private_key: '" +
+                                            pki.server_key + "', profile: modern}");
     auto tls12 = handshake_and_get(gateway->port(), only(TlsVersion::tls1_2));
     EXPECT_FALSE(tls12.connected) << "negotiated " << tls12.protocol;
     auto tls11 = handshake_and_get(gateway->port(), only(TlsVersion::tls1_1));
@@ -360,9 +362,9 @@ TEST(TlsCipherSuites, Tls12RefusesStaticRsaCbcAnd3des) {
     auto gateway = start_default_gateway(upstream);
     // The self-signed certificate is ECDSA P-256, so the CBC suites that could match its key
     // type are listed too: a server that allowed CBC would accept those.
-    for (const char* suite : {"AES128-SHA", "AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA",
-                              "ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA",
-                              "ECDHE-ECDSA-AES128-SHA256"}) {
+    for (const char* suite :
+         {"AES128-SHA", "AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES128-SHA",
+          "ECDHE-ECDSA-AES256-SHA", "ECDHE-ECDSA-AES128-SHA256"}) {
         SCOPED_TRACE(suite);
         TlsOptions tls = only(TlsVersion::tls1_2);
         tls.cipher_list = std::string(suite) + ":@SECLEVEL=0";
@@ -384,9 +386,12 @@ TEST(TlsCipherSuites, Tls12RefusesSuitesOfferedInARawClientHello) {
     ASSERT_TRUE(is_server_hello(control)) << hex_prefix(control);
 
     const std::vector<std::pair<const char*, unsigned>> refused{
-        {"DES-CBC3-SHA", 0x000a},         {"AES128-SHA", 0x002f},
-        {"AES128-GCM-SHA256", 0x009c},    {"ECDHE-RSA-AES128-SHA", 0xc013},
-        {"ECDHE-ECDSA-AES128-SHA", 0xc009}, {"ECDHE-ECDSA-DES-CBC3-SHA", 0xc008},
+        {"DES-CBC3-SHA", 0x000a},
+        {"AES128-SHA", 0x002f},
+        {"AES128-GCM-SHA256", 0x009c},
+        {"ECDHE-RSA-AES128-SHA", 0xc013},
+        {"ECDHE-ECDSA-AES128-SHA", 0xc009},
+        {"ECDHE-ECDSA-DES-CBC3-SHA", 0xc008},
         {"RC4-SHA", 0x0005}};
     for (const auto& [name, code] : refused) {
         SCOPED_TRACE(name);
@@ -464,12 +469,10 @@ TEST(TlsGroups, AcceptsX25519P256AndP384) {
     // In TLS 1.2 the client's groups also bound the curve of an ECDSA certificate (RFC 8422
     // section 5.1.1), so those clients list P-256 after the group under test; the server
     // follows the client's order.
-    const std::vector<Case> cases{{TlsVersion::tls1_3, "X25519", x25519},
-                                  {TlsVersion::tls1_3, "P-256", p256},
-                                  {TlsVersion::tls1_3, "P-384", p384},
-                                  {TlsVersion::tls1_2, "X25519:P-256", x25519},
-                                  {TlsVersion::tls1_2, "P-256", p256},
-                                  {TlsVersion::tls1_2, "P-384:P-256", p384}};
+    const std::vector<Case> cases{
+        {TlsVersion::tls1_3, "X25519", x25519}, {TlsVersion::tls1_3, "P-256", p256},
+        {TlsVersion::tls1_3, "P-384", p384},    {TlsVersion::tls1_2, "X25519:P-256", x25519},
+        {TlsVersion::tls1_2, "P-256", p256},    {TlsVersion::tls1_2, "P-384:P-256", p384}};
     for (const auto& [version, offered, expected] : cases) {
         SCOPED_TRACE(std::string(tls_version_name(version)) + " " + offered);
         TlsOptions tls = only(version);
@@ -489,8 +492,8 @@ TEST(TlsCertificate, ListenerPresentsTheConfiguredCertificate) {
     RecordingUpstream upstream;
     TempDir pki_directory;
     auto pki = make_test_pki(pki_directory);
-    auto gateway = start_default_gateway(
-        upstream, "{certificate: '" + pki.server_cert + "', private_key: '" + pki.server_key + "'}");
+    auto gateway = start_default_gateway(upstream, "{certificate: '" + pki.server_cert +
+                                                       "', private_key: '" + pki.server_key + "'}");
 
     TlsOptions verifying;
     verifying.ca_file = pki.ca_cert;
@@ -513,9 +516,9 @@ TEST(TlsClientCertificates, RequiredByClientCaListener) {
     RecordingUpstream upstream;
     TempDir pki_directory;
     auto pki = make_test_pki(pki_directory);
-    auto gateway = start_default_gateway(
-        upstream, "{certificate: '" + pki.server_cert + "', private_key: '" + pki.server_key +
-                      "', client_ca: '" + pki.ca_cert + "'}");
+    auto gateway = start_default_gateway(upstream, "{certificate: '" + pki.server_cert +
+                                                       "', private_key: '" + pki.server_key +
+                                                       "', client_ca: '" + pki.ca_cert + "'}");
 
     // TLS 1.2: the server refuses during the handshake.
     auto tls12 = handshake_and_get(gateway->port(), only(TlsVersion::tls1_2));
@@ -557,13 +560,14 @@ class UpstreamTls : public ::testing::Test {
     std::unique_ptr<Gateway> start(const RecordingUpstream& upstream, const std::string& tls) {
         auto port = free_port();
         auto admin_port = free_port();
-        auto config = custom_config(admin_port, https_listener(port, "{self_signed: true}"),
-                                    https_upstream(upstream.port(), tls),
-                                    simple_route("/api/orders"));
+        auto config =
+            custom_config(admin_port, https_listener(port, "{self_signed: true}"),
+                          https_upstream(upstream.port(), tls), simple_route("/api/orders"));
         return std::make_unique<Gateway>(port, admin_port, config);
     }
 
-    static void expect_bad_gateway_problem(const ParsedResponse& response, std::uint16_t upstream_port) {
+    static void expect_bad_gateway_problem(const ParsedResponse& response,
+                                           std::uint16_t upstream_port) {
         EXPECT_EQ(response.status, 502u) << response.body;
         EXPECT_EQ(response.get("Content-Type"), "application/problem+json");
         auto body = response.json().as_object();
@@ -597,8 +601,7 @@ TEST_F(UpstreamTls, TrustedCertificateViaCaFileIsProxied) {
 
 TEST_F(UpstreamTls, HostnameMismatchIsA502AndASecurityEvent) {
     RecordingUpstream upstream(server_tls(pki_));
-    auto gateway =
-        start(upstream, "{ca_file: '" + pki_.ca_cert + "', server_name: wrong.example}");
+    auto gateway = start(upstream, "{ca_file: '" + pki_.ca_cert + "', server_name: wrong.example}");
     auto response = https_request(gateway->port(), "GET", "/api/orders");
     expect_bad_gateway_problem(response, upstream.port());
     EXPECT_TRUE(gateway->wait_for_security_log("upstream_tls_failure")) << gateway->security_log();
@@ -617,9 +620,9 @@ TEST_F(UpstreamTls, ClientCertificateForAnUpstreamRequiringMtls) {
     TlsOptions requiring = server_tls(pki_);
     requiring.ca_file = pki_.ca_cert;  // the upstream requires a client certificate by the CA
     RecordingUpstream upstream(requiring);
-    auto gateway = start(upstream, "{ca_file: '" + pki_.ca_cert + "', certificate: '" +
-                                       pki_.client_cert + "', private_key: '" + pki_.client_key +
-                                       "'}");
+    auto gateway =
+        start(upstream, "{ca_file: '" + pki_.ca_cert + "', certificate: '" + pki_.client_cert +
+                            "', private_key: '" + pki_.client_key + "'}");
     auto response = https_request(gateway->port(), "GET", "/api/orders");
     EXPECT_EQ(response.status, 200u) << response.body;
     EXPECT_EQ(upstream.request_count(), 1u);
@@ -633,6 +636,8 @@ TEST_F(UpstreamTls, NoClientCertificateForAnUpstreamRequiringMtlsIsA502) {
     auto response = https_request(gateway->port(), "GET", "/api/orders");
     expect_bad_gateway_problem(response, upstream.port());
     EXPECT_EQ(upstream.request_count(), 0u);
+    // TLS 1.3: the refusal arrives after the client's side of the handshake, on the first read.
+    EXPECT_TRUE(gateway->wait_for_security_log("upstream_tls_failure")) << gateway->security_log();
 }
 
 // ---------------------------------------------------------------- TLS-06/07: plain HTTP
@@ -708,11 +713,10 @@ TEST(TlsConfigurationCheck, RejectsA1024BitRsaCertificateNamingTheFile) {
     auto strong_key_path = directory.write("certs/strong-rsa.key", strong.key);
 
     auto config_for = [&](const std::string& certificate, const std::string& key) {
-        auto text = custom_config(
-            free_port(),
-            https_listener(free_port(),
-                           "{certificate: '" + certificate + "', private_key: '" + key + "'}"),
-            plain_upstream(free_port()), simple_route("/api/orders"));
+        auto text = custom_config(free_port(),
+                                  https_listener(free_port(), "{certificate: '" + certificate +
+                                                                  "', private_key: '" + key + "'}"),
+                                  plain_upstream(free_port()), simple_route("/api/orders"));
         auto position = text.find("{{dir}}");
         while (position != std::string::npos) {
             text.replace(position, 7, directory.path());
@@ -721,7 +725,8 @@ TEST(TlsConfigurationCheck, RejectsA1024BitRsaCertificateNamingTheFile) {
         return text;
     };
     // The control: the same configuration with a 2048-bit key passes.
-    auto strong_config = directory.write("strong.yaml", config_for(strong_certificate_path, strong_key_path));
+    auto strong_config =
+        directory.write("strong.yaml", config_for(strong_certificate_path, strong_key_path));
     auto accepted = run_check(directory, strong_config);
     ASSERT_TRUE(accepted.exit_status.has_value());
     EXPECT_EQ(*accepted.exit_status, 0) << accepted.output;
@@ -733,7 +738,8 @@ TEST(TlsConfigurationCheck, RejectsA1024BitRsaCertificateNamingTheFile) {
     EXPECT_TRUE(contains(refused.output, certificate_path)) << refused.output;
     EXPECT_TRUE(contains(refused.output, "1024")) << refused.output;
     // Like every configuration error: the configuration file, line and field (TLS-04).
-    EXPECT_TRUE(std::regex_search(refused.output,
-                                  std::regex("weak\\.yaml:[0-9]+:[0-9]+: listeners\\[0\\]\\.tls\\.certificate")))
+    EXPECT_TRUE(std::regex_search(
+        refused.output,
+        std::regex("weak\\.yaml:[0-9]+:[0-9]+: listeners\\[0\\]\\.tls\\.certificate")))
         << refused.output;
 }
