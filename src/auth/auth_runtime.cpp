@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "auth/jwks_source.hpp"
 #include "store/open_store.hpp"
 
 namespace rampart::auth {
@@ -86,6 +87,12 @@ AuthRuntime::AuthRuntime(const config::Settings& settings) {
     loaded_keys_ = std::move(*keys);
     directory_.store(std::move(directory));
     refresh();
+    jwks_sources_ = std::make_unique<JwksSources>();
+    for (const auto& issuer : settings.auth.issuers) {
+        if (issuer.jwks_uri) {
+            (void)jwks_sources_->obtain(issuer);  // the snapshot built next reuses it
+        }
+    }
 }
 
 AuthRuntime::~AuthRuntime() {

@@ -1,7 +1,8 @@
 // The long-lived state behind authentication, owned by the server and shared
 // by every configuration snapshot: the store, the master key, the credential
 // directory the workers read, the password hasher, the login throttle and
-// the blocking pool that hashing and store work run on.
+// the blocking pool that hashing and store work run on, and the JWKS sources
+// of the external issuers whose keys come from a jwks_uri.
 #pragma once
 
 #include <atomic>
@@ -23,11 +24,16 @@ namespace rampart::auth {
 // tokens to. It has no secret: refreshing its tokens needs none.
 inline constexpr std::string_view first_party_client_id = "rampart-login";
 
+class JwksSources;
+
 class AuthRuntime {
   public:
     // Opens the store and the master key, checks the one against the other,
     // creates the first signing key when the token service is on and has none,
-    // and builds the first directory. Load time: throws with a clear message.
+    // fetches the keys of every jwks_uri issuer (on the calling thread; a
+    // failure leaves that issuer without keys, failing closed, and is
+    // reported on stderr) and builds the first directory. Load time: throws
+    // with a clear message.
     explicit AuthRuntime(const config::Settings& settings);
     ~AuthRuntime();
 
@@ -43,6 +49,8 @@ class AuthRuntime {
     LoginThrottle& login_throttle() { return *login_throttle_; }
     const PasswordHasher& password_hasher() const { return *password_hasher_; }
     const PasswordPolicy& password_policy() const { return *password_policy_; }
+    // Shared by every snapshot; refreshed on the control thread (net/server.cpp).
+    JwksSources& jwks_sources() { return *jwks_sources_; }
 
   private:
     void ensure_first_party_client();
@@ -53,6 +61,7 @@ class AuthRuntime {
     std::unique_ptr<LoginThrottle> login_throttle_;
     std::unique_ptr<PasswordHasher> password_hasher_;
     std::unique_ptr<PasswordPolicy> password_policy_;
+    std::unique_ptr<JwksSources> jwks_sources_;
     std::atomic<std::shared_ptr<const CredentialDirectory>> directory_;
     std::mutex refresh_mutex_;
     std::vector<store::SigningKey> loaded_keys_;  // what directory_->keys was built from

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "auth/jose/jws.hpp"
+#include "auth/jwks_source.hpp"
 
 namespace rampart::auth {
 
@@ -56,10 +57,8 @@ std::shared_ptr<const jose::KeySet> load_issuer_keys(const config::ExternalIssue
         }
         return std::make_shared<jose::KeySet>(std::move(*set));
     }
-    throw config::ConfigError(
-        issuer.location + ": issuers." + issuer.name +
-        ".jwks_uri: fetching keys from a URL is not available in this build yet; "
-        "use jwks_file");
+    throw config::ConfigError(issuer.location + ": issuers." + issuer.name +
+                              ": no key source (jwks_uri, jwks_file or hs256_secret)");
 }
 
 }  // namespace
@@ -77,7 +76,8 @@ struct JwtVerifier::Cache {
 };
 
 std::vector<AcceptedIssuer> accepted_issuers(const config::AuthSettings& auth,
-                                             const std::vector<std::string>& names) {
+                                             const std::vector<std::string>& names,
+                                             JwksSources* sources) {
     auto wanted = [&](const std::string& name) {
         return names.empty() || std::find(names.begin(), names.end(), name) != names.end();
     };
@@ -107,7 +107,12 @@ std::vector<AcceptedIssuer> accepted_issuers(const config::AuthSettings& auth,
         issuer.rules.max_lifetime =
             std::chrono::duration_cast<std::chrono::seconds>(external.max_token_lifetime);
         issuer.rules.required_typ = external.required_type.value_or("");
-        issuer.keys = load_issuer_keys(external);
+        if (external.jwks_uri) {
+            issuer.source = sources != nullptr ? sources->obtain(external)
+                                               : std::make_shared<JwksSource>(external);
+        } else {
+            issuer.keys = load_issuer_keys(external);
+        }
         issuers.push_back(std::move(issuer));
     }
     return issuers;
@@ -138,6 +143,9 @@ boost::system::result<pipeline::Identity, std::string_view> JwtVerifier::verify(
             cache.entries.erase(hit);  // its slot in insertion_order is dropped on eviction
         } else {
             const auto& issuer = issuers_[entry.issuer_index];
+            if (issuer.source != nullptr && issuer.source->keys()->find(entry.kid) == nullptr) {
+                return std::string_view("key_retired");  // the issuer stopped publishing it
+            }
             if (issuer.built_in()) {
                 if (directory.keys == nullptr ||
                     directory.keys->published().find(entry.kid) == nullptr) {
@@ -183,7 +191,11 @@ boost::system::result<pipeline::Identity, std::string_view> JwtVerifier::verify_
     for (std::size_t index = 0; index < issuers_.size(); ++index) {
         const auto& issuer = issuers_[index];
         const jose::KeySet* keys = issuer.keys.get();
-        if (issuer.built_in()) {
+        std::shared_ptr<const jose::KeySet> fetched;  // held for this verification
+        if (issuer.source != nullptr) {
+            fetched = issuer.source->keys();
+            keys = fetched.get();
+        } else if (issuer.built_in()) {
             if (directory.keys == nullptr) {
                 continue;
             }
@@ -193,6 +205,11 @@ boost::system::result<pipeline::Identity, std::string_view> JwtVerifier::verify_
         if (!verified) {
             failure = jose::describe(verified.error());
             if (verified.error() == jose::JoseError::kid_unknown) {
+                if (issuer.source != nullptr) {
+                    // Perhaps a new key: the control thread refetches (at most
+                    // once per cooldown); this token is refused now.
+                    issuer.source->request_refetch();
+                }
                 continue;  // perhaps another accepted issuer's key
             }
             return failure;

@@ -23,18 +23,28 @@
 
 namespace rampart::auth {
 
+class JwksSource;
+class JwksSources;
+
 struct AcceptedIssuer {
     std::string name;
     jose::ClaimRules rules;  // without `now`
-    // Null: Rampart's own issuer, whose keys come from the credential directory.
+    // Fixed keys (jwks_file, hs256_secret).
     std::shared_ptr<const jose::KeySet> keys;
-    bool built_in() const { return keys == nullptr; }
+    // Fetched keys (jwks_uri), read afresh for every token.
+    std::shared_ptr<JwksSource> source;
+    // Neither: Rampart's own issuer, whose keys come from the credential directory.
+    bool built_in() const { return keys == nullptr && source == nullptr; }
 };
 
 // Builds the issuers a route accepts from the configuration (jwks_file and
 // hs256_secret keys are read here, at load time; throws on bad material).
+// jwks_uri issuers get their source from `sources` (a new one is fetched now,
+// on the calling thread); with no registry (`rampart check`, which opens
+// nothing) an unfetched, empty source.
 std::vector<AcceptedIssuer> accepted_issuers(const config::AuthSettings& auth,
-                                             const std::vector<std::string>& names);
+                                             const std::vector<std::string>& names,
+                                             JwksSources* sources);
 
 class JwtVerifier {
   public:

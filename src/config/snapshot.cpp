@@ -122,12 +122,6 @@ void Snapshot::compile_upstreams(observe::Metrics& metrics) {
 void Snapshot::compile_routes(observe::Metrics& metrics, const pipeline::StageServices& services) {
     default_chain_ = pipeline::Chain(pipeline::build_stages(settings_, nullptr, services));
     for (const auto& route : settings_.routes) {
-        if (route.auth.accepts(AuthMethod::basic)) {
-            // Fail closed until Basic is built: a route that asks for it must never
-            // be served without it.
-            route.stage_sections.front().fail(
-                "auth", "basic authentication is not available in this build yet");
-        }
         pipeline::CompiledRoute compiled;
         compiled.settings = &route;
         compiled.name = route.name;

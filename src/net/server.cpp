@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "admin/admin_server.hpp"
+#include "auth/jwks_source.hpp"
 #include "config/loader.hpp"
 #include "net/health_checker.hpp"
 #include "net/worker.hpp"
@@ -128,10 +129,22 @@ void Server::begin_shutdown() {
 
 // Changes made elsewhere (the CLI, another instance, the admin API) reach
 // the workers within a second; expired records leave the store once a minute.
+// The JWKS of external issuers are refreshed here too, on this thread only:
+// each source gets its own loop, started within a second of the snapshot
+// (or reload) that introduced it.
 void Server::start_housekeeping() {
+    auto keep_jwks_fresh = [this] {
+        auth_->jwks_sources().keep_fresh(
+            control_->io, [this] { return !draining(); },
+            [this](std::string_view issuer, std::string_view reason) {
+                security_events_->emit("jwks_fetch_failed", nullptr,
+                                       {{"issuer", issuer}, {"reason", reason}});
+            });
+    };
+    keep_jwks_fresh();
     asio::co_spawn(
         control_->io,
-        [this]() -> asio::awaitable<void> {
+        [this, keep_jwks_fresh]() -> asio::awaitable<void> {
             asio::steady_timer timer(control_->io);
             for (std::uint64_t tick = 1; !draining(); ++tick) {
                 timer.expires_after(1s);
@@ -150,6 +163,7 @@ void Server::start_housekeeping() {
                     }
                 }
                 auth_->refresh();
+                keep_jwks_fresh();
             }
         },
         asio::detached);

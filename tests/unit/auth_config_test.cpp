@@ -3,6 +3,9 @@
 // file, line and key path.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "config/loader.hpp"
 #include "config/snapshot.hpp"
 #include "observe/metrics.hpp"
@@ -149,18 +152,26 @@ TEST(AuthConfig, ExternalIssuersAreChecked) {
     EXPECT_EQ(settings.auth.issuers[0].refetch_cooldown, std::chrono::seconds(30));
 }
 
-// Until the authentication stage exists a route that asks for authentication is refused when
-// the snapshot is built, never served open.
-TEST(AuthConfig, SnapshotRefusesRoutesItCannotAuthenticate) {
-    auto settings = load_settings_text(base + "token_service: {}\n" + route("basic"), "test.yaml");
+// APIK-06: a route may ask for Basic; its authentication stage is awaited by the chain (it
+// hashes on the blocking pool), while a route without Basic keeps the synchronous path.
+TEST(AuthConfig, SnapshotBuildsBasicRoutes) {
+    auto settings = load_settings_text(base + "token_service: {}\n" + route("basic") +
+                                           "  - path: /both\n    methods: [GET]\n"
+                                           "    upstream: app\n    auth: [jwt, basic]\n"
+                                           "  - path: /bearer\n    methods: [GET]\n"
+                                           "    upstream: app\n    auth: jwt\n",
+                                       "test.yaml");
+    ASSERT_TRUE(settings.routes[1].auth.accepts(AuthMethod::basic));
     rampart::observe::Metrics metrics(1);
-    try {
-        rampart::config::Snapshot::build(std::move(settings), metrics, 1, {});
-        FAIL() << "built a snapshot with an unauthenticated basic route";
-    } catch (const ConfigError& error) {
-        EXPECT_NE(
-            std::string(error.what()).find("routes[0].auth: basic authentication is not available"),
-            std::string::npos)
-            << error.what();
+    auto snapshot = rampart::config::Snapshot::build(std::move(settings), metrics, 1, {});
+    std::map<std::string, bool> asynchronous;  // by path; the token service adds its own routes
+    for (const auto& compiled : snapshot->routes()) {
+        asynchronous[compiled.settings->path] = compiled.chain.has_asynchronous_stage();
     }
+    ASSERT_EQ(asynchronous.count("/items"), 1u);
+    ASSERT_EQ(asynchronous.count("/both"), 1u);
+    ASSERT_EQ(asynchronous.count("/bearer"), 1u);
+    EXPECT_TRUE(asynchronous["/items"]);
+    EXPECT_TRUE(asynchronous["/both"]);
+    EXPECT_FALSE(asynchronous["/bearer"]);
 }

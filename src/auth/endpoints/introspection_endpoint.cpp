@@ -21,7 +21,7 @@ class IntrospectionHandler final : public pipeline::Handler {
     IntrospectionHandler(const config::Settings& settings, AuthRuntime& runtime)
         : settings_(settings),
           runtime_(runtime),
-          verifier_(accepted_issuers(settings.auth, {config::built_in_issuer_name}),
+          verifier_(accepted_issuers(settings.auth, {config::built_in_issuer_name}, nullptr),
                     no_cache(settings), 1) {}
     std::string_view name() const override { return "introspect"; }
 

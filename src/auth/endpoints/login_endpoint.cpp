@@ -6,6 +6,7 @@
 
 #include "auth/endpoints/endpoint_support.hpp"
 #include "auth/endpoints/token_issuance.hpp"
+#include "auth/password_check.hpp"
 #include "auth/secret_token.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
@@ -138,34 +139,19 @@ class LoginHandler final : public pipeline::Handler {
     // On the blocking pool: Argon2id and the store.
     Outcome verify_and_start(const std::string& username, const std::string& password) const {
         Outcome outcome;
-        const auto& hasher = runtime_.password_hasher();
-        auto user = runtime_.store().find_user_by_username(username);
-        if (!user) {
-            hasher.verify_dummy(password);
-            outcome.failure = user.error().code == store::StoreErrorCode::not_found ? "unknown_user"
-                                                                                    : "store_error";
+        auto check = check_user_password(runtime_, username, password);
+        if (!check.failure.empty()) {
+            outcome.failure = check.failure;
             return outcome;
         }
-        bool verified = hasher.verify(password, user->password_hash);
-        if (!verified || user->disabled) {
-            outcome.failure = verified ? "account_disabled" : "wrong_password";
-            return outcome;
-        }
-        auto now = now_seconds();
-        if (hasher.needs_rehash(user->password_hash)) {
-            if (auto rehashed = hasher.hash(password)) {
-                (void)runtime_.store().set_user_password_hash(
-                    user->id, *rehashed, user->password_changed_at, std::nullopt);
-            }
-        }
-        outcome.refresh =
-            new_refresh_family(settings_.auth.token_service, user->id, store::SubjectKind::user,
-                               std::string(first_party_client_id), {}, now);
+        outcome.refresh = new_refresh_family(settings_.auth.token_service, check.user.id,
+                                             store::SubjectKind::user,
+                                             std::string(first_party_client_id), {}, now_seconds());
         if (!runtime_.store().insert_refresh_token(outcome.refresh.record)) {
             outcome.failure = "store_error";
             return outcome;
         }
-        outcome.user = std::move(*user);
+        outcome.user = std::move(check.user);
         return outcome;
     }
 

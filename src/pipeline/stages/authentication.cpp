@@ -1,7 +1,14 @@
 #include "pipeline/stages/authentication.hpp"
 
+#include <sodium.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
 #include "auth/auth_runtime.hpp"
 #include "auth/jwt_verifier.hpp"
+#include "auth/password_check.hpp"
 #include "auth/secret_token.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
@@ -42,6 +49,74 @@ std::string_view credentials_for(std::string_view authorization, std::string_vie
     return credentials;
 }
 
+// RFC 7617 credentials, decoded. The password is wiped when this goes away.
+struct BasicCredentials {
+    std::string decoded;  // "user-id:password"
+    std::string_view username;
+    std::string_view password;
+
+    BasicCredentials() = default;
+    BasicCredentials(const BasicCredentials&) = delete;
+    BasicCredentials& operator=(const BasicCredentials&) = delete;
+    ~BasicCredentials() { sodium_memzero(decoded.data(), decoded.size()); }
+};
+
+// Longer base64 is refused before decoding: it cannot hold a username and a
+// password within maximum_password_bytes.
+constexpr std::size_t maximum_basic_credentials_bytes = 4 * 1024;
+
+bool has_control_character(std::string_view text) {
+    for (unsigned char c : text) {
+        if (c < 0x20 || c == 0x7f) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Why `encoded` is not acceptable Basic credentials, or empty when `parsed`
+// holds them: canonical padded base64 (RFC 4648 §4), a colon, no control
+// characters (RFC 7617 §2), a username, a password within the hashing cap.
+std::string_view parse_basic(std::string_view encoded, BasicCredentials& parsed) {
+    if (encoded.size() > maximum_basic_credentials_bytes) {
+        return "basic_too_long";
+    }
+    parsed.decoded.assign(encoded.size(), '\0');
+    std::size_t length = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(parsed.decoded.data()),
+                          parsed.decoded.size(), encoded.data(), encoded.size(), nullptr, &length,
+                          nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+        return "basic_malformed_base64";
+    }
+    std::string_view decoded(parsed.decoded.data(), length);
+    auto colon = decoded.find(':');
+    if (colon == std::string_view::npos) {
+        return "basic_no_colon";
+    }
+    if (has_control_character(decoded)) {
+        return "basic_control_character";
+    }
+    parsed.username = decoded.substr(0, colon);
+    parsed.password = decoded.substr(colon + 1);
+    if (parsed.username.empty()) {
+        return "basic_no_username";
+    }
+    if (parsed.password.size() > auth::maximum_password_bytes) {
+        return "basic_password_too_long";
+    }
+    return {};
+}
+
+// The login throttle's account key: usernames match ignoring ASCII case, as
+// in the store and at /auth/login, so both count against the same account.
+std::string throttle_account(std::string_view username) {
+    std::string account(username);
+    for (auto& c : account) {
+        c = util::ascii_lower(c);
+    }
+    return account;
+}
+
 class AuthenticationStage final : public Stage {
   public:
     AuthenticationStage(config::RouteAuth route_auth, std::unique_ptr<auth::JwtVerifier> jwt,
@@ -50,11 +125,47 @@ class AuthenticationStage final : public Stage {
           jwt_(std::move(jwt)),
           api_key_header_(std::move(api_key_header)),
           runtime_(runtime) {
-        challenge_ = route_auth_.accepts(config::AuthMethod::jwt) ? "Bearer realm=\"rampart\""
-                                                                  : "ApiKey realm=\"rampart\"";
+        // One challenge per accepted scheme, each its own header field, in the
+        // route's order. ApiKey is no registered scheme: it is offered only
+        // when there is no standard one for it to hide behind.
+        for (auto method : route_auth_.methods) {
+            switch (method) {
+                case config::AuthMethod::jwt:
+                    challenges_.push_back({"Bearer realm=\"rampart\"", true});
+                    break;
+                case config::AuthMethod::api_key:
+                    if (!route_auth_.accepts(config::AuthMethod::jwt)) {
+                        challenges_.push_back({"ApiKey realm=\"rampart\"", true});
+                    }
+                    break;
+                case config::AuthMethod::basic:
+                    // RFC 7617 §2.1: the only charset it allows, and no error parameter.
+                    challenges_.push_back({"Basic realm=\"rampart\", charset=\"UTF-8\"", false});
+                    break;
+            }
+        }
     }
 
     std::string_view name() const override { return "authentication"; }
+
+    // Basic costs an Argon2id verification on the blocking pool: the chain
+    // awaits this stage on routes that accept it.
+    bool is_asynchronous() const override { return route_auth_.accepts(config::AuthMethod::basic); }
+
+    boost::asio::awaitable<Verdict> on_request_head_async(Exchange& exchange) const override {
+        auto& request = exchange.request;
+        // Everything but a single, well-placed Basic credential takes the
+        // synchronous path, which also refuses the ambiguous cases.
+        if (request.count(http::field::authorization) != 1 ||
+            query_carries_credentials(exchange.query)) {
+            co_return on_request_head(exchange);
+        }
+        auto basic = credentials_for(request[http::field::authorization], "Basic");
+        if (basic.empty()) {
+            co_return on_request_head(exchange);
+        }
+        co_return co_await authenticate_basic(exchange, basic);
+    }
 
     Verdict on_request_head(Exchange& exchange) const override {
         auto& request = exchange.request;
@@ -68,7 +179,8 @@ class AuthenticationStage final : public Stage {
                                              : std::string_view(request[api_key_header_]);
         std::string_view bearer = credentials_for(authorization, "Bearer");
         if (in_query) {
-            if (!bearer.empty() || !api_key_value.empty()) {
+            if (!bearer.empty() || !api_key_value.empty() ||
+                !credentials_for(authorization, "Basic").empty()) {
                 exchange.security_events->emit("authentication_failed", &exchange,
                                                {{"reason", "credentials_in_query_and_header"}});
                 set_problem(exchange, http::status::bad_request,
@@ -90,6 +202,8 @@ class AuthenticationStage final : public Stage {
         if (!api_key_value.empty() && route_auth_.accepts(config::AuthMethod::api_key)) {
             return authenticate_api_key(exchange, api_key_value, *directory);
         }
+        // Basic on a route that accepts it never gets here (on_request_head_async
+        // takes it); anywhere else it is one more unsupported scheme.
         if (!authorization.empty() || !api_key_value.empty()) {
             return refuse(exchange, "unsupported_scheme", true);
         }
@@ -97,6 +211,70 @@ class AuthenticationStage final : public Stage {
     }
 
   private:
+    // RFC 7617 against the users in the store, sharing /auth/login's throttle
+    // (APIK-06, PWD-06): every failure gets the same 401 (PWD-03), malformed
+    // credentials without hashing, an unknown user after a dummy hash.
+    boost::asio::awaitable<Verdict> authenticate_basic(Exchange& exchange,
+                                                       std::string_view encoded) const {
+        if (!exchange.over_tls) {
+            co_return refuse(exchange, "basic_without_tls", true);
+        }
+        BasicCredentials credentials;
+        if (auto problem = parse_basic(encoded, credentials); !problem.empty()) {
+            co_return refuse(exchange, problem, true);
+        }
+        auto account = throttle_account(credentials.username);
+        auto& throttle = runtime_->login_throttle();
+        auto throttle_now = auth::LoginThrottle::Clock::now();
+        auto decision = throttle.check(account, exchange.client_address, throttle_now);
+        if (!decision.allowed) {
+            exchange.security_events->emit(
+                "authentication_failed", &exchange,
+                {{"reason", "basic_throttled"}, {"username", credentials.username}});
+            set_problem(exchange, http::status::too_many_requests,
+                        "Too many attempts; try again later.");
+            exchange.response.set(http::field::retry_after,
+                                  std::to_string(decision.retry_after.count()));
+            co_return Verdict::respond;
+        }
+        auth::PasswordCheck outcome;
+        bool ran = co_await runtime_->blocking_pool().run([&] {
+            outcome =
+                auth::check_user_password(*runtime_, credentials.username, credentials.password);
+        });
+        if (!ran) {
+            set_problem(exchange, http::status::service_unavailable,
+                        "The service is busy; try again shortly.");
+            exchange.response.set(http::field::retry_after, "1");
+            co_return Verdict::respond;
+        }
+        if (outcome.failure == "store_error") {
+            // Says nothing about the account, and is no guess: not counted.
+            exchange.security_events->emit(
+                "authentication_failed", &exchange,
+                {{"reason", outcome.failure}, {"username", credentials.username}});
+            set_problem(exchange, http::status::service_unavailable,
+                        "The service is busy; try again shortly.");
+            exchange.response.set(http::field::retry_after, "1");
+            co_return Verdict::respond;
+        }
+        if (!outcome.failure.empty()) {
+            throttle.record_failure(account, exchange.client_address, throttle_now);
+            co_return refuse(exchange, outcome.failure, true, {"username", credentials.username});
+        }
+        throttle.record_success(account, exchange.client_address, throttle_now);
+        Identity identity;
+        identity.credential = CredentialKind::basic;
+        identity.kind = SubjectKind::user;
+        identity.subject = std::move(outcome.user.id);
+        identity.username = std::move(outcome.user.username);
+        identity.roles = std::move(outcome.user.roles);
+        exchange.identity = std::move(identity);
+        // The password is for Rampart alone, never for the upstream.
+        exchange.request.erase(http::field::authorization);
+        co_return Verdict::proceed;
+    }
+
     Verdict authenticate_api_key(Exchange& exchange, std::string_view presented,
                                  const auth::CredentialDirectory& directory) const {
         auto parsed = auth::parse_api_key(presented);
@@ -140,24 +318,39 @@ class AuthenticationStage final : public Stage {
         return Verdict::proceed;
     }
 
-    // 401 with the RFC 6750 challenge; the reason goes only to the security log.
-    Verdict refuse(Exchange& exchange, std::string_view reason, bool credentials_presented) const {
-        exchange.security_events->emit("authentication_failed", &exchange, {{"reason", reason}});
-        set_problem(exchange, http::status::unauthorized, "Authentication is required.");
-        if (credentials_presented) {
-            exchange.response.set(http::field::www_authenticate,
-                                  challenge_ + ", error=\"invalid_token\"");
+    // 401 with the challenges (RFC 6750 error for token schemes); the reason
+    // goes only to the security log, with `detail` when it has a name.
+    Verdict refuse(Exchange& exchange, std::string_view reason, bool credentials_presented,
+                   observe::SecurityEvents::Field detail = {}) const {
+        if (detail.first.empty()) {
+            exchange.security_events->emit("authentication_failed", &exchange,
+                                           {{"reason", reason}});
         } else {
-            exchange.response.set(http::field::www_authenticate, challenge_);
+            exchange.security_events->emit("authentication_failed", &exchange,
+                                           {{"reason", reason}, detail});
+        }
+        set_problem(exchange, http::status::unauthorized, "Authentication is required.");
+        for (const auto& challenge : challenges_) {
+            if (credentials_presented && challenge.takes_error) {
+                exchange.response.insert(http::field::www_authenticate,
+                                         challenge.value + ", error=\"invalid_token\"");
+            } else {
+                exchange.response.insert(http::field::www_authenticate, challenge.value);
+            }
         }
         return Verdict::respond;
     }
+
+    struct Challenge {
+        std::string value;
+        bool takes_error;  // RFC 6750's error="invalid_token" when credentials failed
+    };
 
     config::RouteAuth route_auth_;
     std::unique_ptr<auth::JwtVerifier> jwt_;
     std::string api_key_header_;
     auth::AuthRuntime* runtime_;
-    std::string challenge_;
+    std::vector<Challenge> challenges_;
 };
 
 }  // namespace
@@ -172,8 +365,11 @@ StageFactory authentication_stage_factory() {
                 std::unique_ptr<auth::JwtVerifier> jwt;
                 if (route_auth.accepts(config::AuthMethod::jwt)) {
                     jwt = std::make_unique<auth::JwtVerifier>(
-                        auth::accepted_issuers(auth, route_auth.issuers), auth.jwt,
-                        context.services.workers);
+                        auth::accepted_issuers(auth, route_auth.issuers,
+                                               context.services.auth != nullptr
+                                                   ? &context.services.auth->jwks_sources()
+                                                   : nullptr),
+                        auth.jwt, context.services.workers);
                 }
                 return std::make_shared<AuthenticationStage>(
                     route_auth, std::move(jwt), auth.api_keys.header, context.services.auth);

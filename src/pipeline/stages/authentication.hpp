@@ -1,12 +1,17 @@
 // Authenticates every request of a route that says `auth:` with methods
 // (config/auth_settings.hpp): bearer JWTs (Rampart's own tokens and those of
-// configured issuers) and API keys. On success the verified Identity goes
-// into the exchange; on failure the client gets 401 with an RFC 6750
-// challenge and a generic problem body that never says which check failed,
+// configured issuers), API keys and HTTP Basic (RFC 7617) against the users
+// in the store. On success the verified Identity goes into the exchange; on
+// failure the client gets 401 with a challenge per accepted scheme (RFC 6750,
+// RFC 7617) and a generic problem body that never says which check failed,
 // while the reason goes to the security-event log.
 //
 // Credentials are accepted only from headers: a token or key in the query
 // string is refused (JWT-21, APIK-01), and never logged.
+//
+// Basic is the costly one: an Argon2id verification per request, on the
+// blocking pool, behind /auth/login's throttle (APIK-06, PWD-06), only over
+// TLS. Nothing is cached, so the stage is asynchronous on routes accepting it.
 #pragma once
 
 #include "pipeline/stage_registry.hpp"
