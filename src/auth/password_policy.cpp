@@ -1,6 +1,7 @@
 #include "auth/password_policy.hpp"
 
 #include "util/ascii.hpp"
+#include "util/utf8.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -28,48 +29,6 @@ std::string ascii_lowered(std::string_view text) {
         c = util::ascii_lower(c);
     }
     return lowered;
-}
-
-// Code points of well-formed UTF-8 (RFC 3629: no overlong forms, surrogates
-// or values above U+10FFFF), or nullopt when `text` is not.
-std::optional<std::size_t> count_code_points(std::string_view text) {
-    std::size_t count = 0;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = 1;
-        unsigned char second_min = 0x80;
-        unsigned char second_max = 0xbf;
-        if (lead < 0x80) {
-            length = 1;
-        } else if (lead >= 0xc2 && lead <= 0xdf) {
-            length = 2;
-        } else if (lead >= 0xe0 && lead <= 0xef) {
-            length = 3;
-            second_min = lead == 0xe0 ? 0xa0 : 0x80;
-            second_max = lead == 0xed ? 0x9f : 0xbf;
-        } else if (lead >= 0xf0 && lead <= 0xf4) {
-            length = 4;
-            second_min = lead == 0xf0 ? 0x90 : 0x80;
-            second_max = lead == 0xf4 ? 0x8f : 0xbf;
-        } else {
-            return std::nullopt;
-        }
-        if (text.size() - i < length) {
-            return std::nullopt;
-        }
-        for (std::size_t k = 1; k < length; ++k) {
-            auto continuation = static_cast<unsigned char>(text[i + k]);
-            unsigned char low = k == 1 ? second_min : 0x80;
-            unsigned char high = k == 1 ? second_max : 0xbf;
-            if (continuation < low || continuation > high) {
-                return std::nullopt;
-            }
-        }
-        i += length;
-        ++count;
-    }
-    return count;
 }
 
 void check_settings(const PasswordPolicySettings& settings) {
@@ -127,7 +86,7 @@ boost::system::result<void, PolicyViolation> PasswordPolicy::check(std::string_v
         return refuse("password must have at most " + std::to_string(settings_.maximum_characters) +
                       " characters");
     }
-    auto characters = count_code_points(password);
+    auto characters = util::count_utf8_code_points(password);
     if (!characters) {
         return refuse("password must be valid UTF-8 text");
     }
@@ -147,7 +106,7 @@ boost::system::result<void, PolicyViolation> PasswordPolicy::check(std::string_v
         (!email.empty() && util::equals_ignoring_case(password, email))) {
         return refuse("password must not be the username or email address");
     }
-    auto username_characters = count_code_points(username);
+    auto username_characters = util::count_utf8_code_points(username);
     if (username_characters && *username_characters >= minimum_username_to_search &&
         lowered.find(ascii_lowered(username)) != std::string::npos) {
         return refuse("password must not contain the username");

@@ -1,5 +1,6 @@
 #include "net/path_normalizer.hpp"
 #include "util/ascii.hpp"
+#include "util/utf8.hpp"
 
 #include <boost/url/encode.hpp>
 #include <boost/url/pct_string_view.hpp>
@@ -101,50 +102,6 @@ bool contains_encoded_slash(std::string_view raw_path) {
     return false;
 }
 
-// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
-// above U+10FFFF. Overlong "/" and "." are classic filter bypasses.
-bool is_valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        auto lead = static_cast<unsigned char>(text[i]);
-        if (lead < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length;
-        unsigned char second_min = 0x80;
-        unsigned char second_max = 0xbf;
-        if (lead >= 0xc2 && lead <= 0xdf) {
-            length = 2;
-        } else if (lead >= 0xe0 && lead <= 0xef) {
-            length = 3;
-            second_min = lead == 0xe0 ? 0xa0 : 0x80;
-            second_max = lead == 0xed ? 0x9f : 0xbf;
-        } else if (lead >= 0xf0 && lead <= 0xf4) {
-            length = 4;
-            second_min = lead == 0xf0 ? 0x90 : 0x80;
-            second_max = lead == 0xf4 ? 0x8f : 0xbf;
-        } else {
-            return false;
-        }
-        if (text.size() - i < length) {
-            return false;
-        }
-        auto second = static_cast<unsigned char>(text[i + 1]);
-        if (second < second_min || second > second_max) {
-            return false;
-        }
-        for (std::size_t k = 2; k < length; ++k) {
-            auto continuation = static_cast<unsigned char>(text[i + k]);
-            if (continuation < 0x80 || continuation > 0xbf) {
-                return false;
-            }
-        }
-        i += length;
-    }
-    return true;
-}
-
 boost::system::result<std::string, RequestRejection> decode_path(std::string_view raw_path,
                                                                  const PathPolicy& policy) {
     auto encoded = boost::urls::make_pct_string_view(raw_path);
@@ -167,7 +124,7 @@ boost::system::result<std::string, RequestRejection> decode_path(std::string_vie
             return bad_request("The request path contains a ';'.");
         }
     }
-    if (!is_valid_utf8(decoded)) {
+    if (!util::is_valid_utf8(decoded)) {
         return bad_request("The request path is not valid UTF-8.");
     }
     return decoded;

@@ -10,57 +10,14 @@
 #include <unordered_set>
 #include <vector>
 
+#include "util/utf8.hpp"
+
 namespace rampart::util {
 
 namespace {
 
 namespace json = boost::json;
 using boost::system::error_code;
-
-// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
-// above U+10FFFF. Checked over the whole text up front so the error can say
-// so; outside strings JSON is ASCII, so this loses nothing.
-bool is_valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        auto lead = static_cast<unsigned char>(text[i]);
-        if (lead < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length;
-        unsigned char second_min = 0x80;
-        unsigned char second_max = 0xbf;
-        if (lead >= 0xc2 && lead <= 0xdf) {
-            length = 2;
-        } else if (lead >= 0xe0 && lead <= 0xef) {
-            length = 3;
-            second_min = lead == 0xe0 ? 0xa0 : 0x80;
-            second_max = lead == 0xed ? 0x9f : 0xbf;
-        } else if (lead >= 0xf0 && lead <= 0xf4) {
-            length = 4;
-            second_min = lead == 0xf0 ? 0x90 : 0x80;
-            second_max = lead == 0xf4 ? 0x8f : 0xbf;
-        } else {
-            return false;
-        }
-        if (text.size() - i < length) {
-            return false;
-        }
-        auto second = static_cast<unsigned char>(text[i + 1]);
-        if (second < second_min || second > second_max) {
-            return false;
-        }
-        for (std::size_t k = 2; k < length; ++k) {
-            auto continuation = static_cast<unsigned char>(text[i + k]);
-            if (continuation < 0x80 || continuation > 0xbf) {
-                return false;
-            }
-        }
-        i += length;
-    }
-    return true;
-}
 
 // Builds the value with a value_stack, as boost::json::parser does, but
 // checks every limit as the events arrive and remembers, per open object, the
