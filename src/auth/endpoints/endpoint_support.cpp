@@ -154,6 +154,25 @@ void set_busy(pipeline::Exchange& exchange) {
     exchange.response.set(http::field::retry_after, "1");
 }
 
+boost::asio::awaitable<std::optional<ClientRequest>> read_client_request(
+    pipeline::Exchange& exchange, AuthRuntime& runtime, bool client_required) {
+    auto form = parse_form(exchange);
+    if (!form) {
+        set_oauth_error(exchange, form.error());
+        co_return std::nullopt;
+    }
+    auto client = co_await authenticate_client(exchange, *form, runtime);
+    if (client.error == "busy") {
+        set_busy(exchange);
+        co_return std::nullopt;
+    }
+    if (!client.error.empty() || (client_required && !client.client)) {
+        set_oauth_error(exchange, client.error.empty() ? "invalid_client" : client.error);
+        co_return std::nullopt;
+    }
+    co_return ClientRequest{std::move(*form), std::move(client)};
+}
+
 boost::asio::awaitable<ClientAuthentication> authenticate_client(pipeline::Exchange& exchange,
                                                                  const Form& form,
                                                                  AuthRuntime& runtime) {

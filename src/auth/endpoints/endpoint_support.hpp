@@ -50,6 +50,18 @@ boost::asio::awaitable<ClientAuthentication> authenticate_client(pipeline::Excha
                                                                  const Form& form,
                                                                  AuthRuntime& runtime);
 
+struct ClientRequest {
+    Form form;
+    ClientAuthentication client;
+};
+
+// The form of an OAuth endpoint and its client's authentication. When either
+// fails the exchange is answered here (invalid_request, invalid_client, 503)
+// and the result is empty. With `client_required`, a request without a
+// verified client is invalid_client too.
+boost::asio::awaitable<std::optional<ClientRequest>> read_client_request(
+    pipeline::Exchange& exchange, AuthRuntime& runtime, bool client_required);
+
 std::chrono::system_clock::time_point now_seconds();
 std::int64_t unix_seconds(std::chrono::system_clock::time_point time);
 

@@ -26,22 +26,17 @@ class IntrospectionHandler final : public pipeline::Handler {
     std::string_view name() const override { return "introspect"; }
 
     boost::asio::awaitable<void> handle(pipeline::Exchange& exchange) const override {
-        auto form = parse_form(exchange);
-        if (!form) {
-            set_oauth_error(exchange, form.error());
+        auto request = co_await read_client_request(exchange, runtime_, true);
+        if (!request) {
             co_return;
         }
-        auto client = co_await authenticate_client(exchange, *form, runtime_);
-        if (client.error == "busy") {
-            set_busy(exchange);
-            co_return;
-        }
-        if (!client.client || !client.client->may_introspect) {
+        if (!request->client.client->may_introspect) {
             // No oracle for scanners: introspection needs a client allowed to use it (INT-01).
             set_oauth_error(exchange, "invalid_client");
             co_return;
         }
-        auto token = parameter(*form, "token");
+        const auto& form = request->form;
+        auto token = parameter(form, "token");
         if (!token) {
             set_oauth_error(exchange, "invalid_request");
             co_return;

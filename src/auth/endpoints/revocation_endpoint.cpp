@@ -22,26 +22,18 @@ class RevocationHandler final : public pipeline::Handler {
     std::string_view name() const override { return "revoke"; }
 
     boost::asio::awaitable<void> handle(pipeline::Exchange& exchange) const override {
-        auto form = parse_form(exchange);
-        if (!form) {
-            set_oauth_error(exchange, form.error());
+        auto request = co_await read_client_request(exchange, runtime_, true);
+        if (!request) {
             co_return;
         }
-        auto client = co_await authenticate_client(exchange, *form, runtime_);
-        if (client.error == "busy") {
-            set_busy(exchange);
-            co_return;
-        }
-        if (!client.client) {
-            set_oauth_error(exchange, client.error.empty() ? "invalid_client" : client.error);
-            co_return;
-        }
-        auto token = parameter(*form, "token");
+        const auto& form = request->form;
+        const auto& client = request->client;
+        auto token = parameter(form, "token");
         if (!token) {
             set_oauth_error(exchange, "invalid_request");
             co_return;
         }
-        if (auto hint = parameter(*form, "token_type_hint");
+        if (auto hint = parameter(form, "token_type_hint");
             hint && *hint != "access_token" && *hint != "refresh_token") {
             set_oauth_error(exchange, "unsupported_token_type");
             co_return;

@@ -46,29 +46,21 @@ class TokenHandler final : public pipeline::Handler {
     std::string_view name() const override { return "token"; }
 
     boost::asio::awaitable<void> handle(pipeline::Exchange& exchange) const override {
-        auto form = parse_form(exchange);
-        if (!form) {
-            set_oauth_error(exchange, form.error());
+        auto request = co_await read_client_request(exchange, runtime_, false);
+        if (!request) {
             co_return;
         }
-        auto grant = parameter(*form, "grant_type");
+        const auto& form = request->form;
+        const auto& client = request->client;
+        auto grant = parameter(form, "grant_type");
         if (!grant) {
             set_oauth_error(exchange, "invalid_request");
             co_return;
         }
-        auto client = co_await authenticate_client(exchange, *form, runtime_);
-        if (client.error == "busy") {
-            set_busy(exchange);
-            co_return;
-        }
-        if (!client.error.empty()) {
-            set_oauth_error(exchange, client.error);
-            co_return;
-        }
         if (*grant == "refresh_token") {
-            co_await refresh(exchange, *form, client);
+            co_await refresh(exchange, form, client);
         } else if (*grant == "client_credentials") {
-            client_credentials(exchange, *form, client);
+            client_credentials(exchange, form, client);
         } else {
             set_oauth_error(exchange, "unsupported_grant_type");
         }
