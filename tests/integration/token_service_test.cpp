@@ -325,6 +325,28 @@ TEST_F(TokenService, ClientCredentials) {
     EXPECT_EQ(body_json(refresh_grant).at("error").as_string(), "invalid_grant");
 }
 
+// OAUTH-07: failed client authentication is throttled per client id (with Retry-After);
+// another client id is not.
+TEST_F(TokenService, FailedClientAuthenticationIsThrottled) {
+    ParsedResponse response;
+    int attempts = 0;
+    for (; attempts < 50 && response.status != 429u; ++attempts) {
+        response = post_form("/oauth2/token", form({{"grant_type", "client_credentials"},
+                                                    {"client_id", "reports"},
+                                                    {"client_secret", "rcs_wrong"}}));
+    }
+    ASSERT_EQ(response.status, 429u) << "never throttled after " << attempts << " bad secrets";
+    EXPECT_LE(attempts, 10);
+    EXPECT_FALSE(response.get("Retry-After").empty());
+    EXPECT_EQ(body_json(response).at("error").as_string(), "temporarily_unavailable");
+    auto other = post_form("/oauth2/token", form({{"grant_type", "client_credentials"},
+                                                  {"client_id", "someone-else"},
+                                                  {"client_secret", "rcs_wrong"}}));
+    EXPECT_EQ(other.status, 401u);
+    EXPECT_TRUE(stack->gateway->wait_for_security_log("client_authentication_throttled"));
+    EXPECT_EQ(stack->gateway->security_log().find("rcs_wrong"), std::string::npos);
+}
+
 // REV-01..REV-04, INT-01, INT-02: revocation and introspection by an authenticated client.
 TEST_F(TokenService, RevocationAndIntrospection) {
     auto access = std::string(body_json(client_token()).at("access_token").as_string());

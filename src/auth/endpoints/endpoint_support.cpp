@@ -166,6 +166,12 @@ boost::asio::awaitable<std::optional<ClientRequest>> read_client_request(
         set_busy(exchange);
         co_return std::nullopt;
     }
+    if (client.error == "throttled") {
+        set_json(exchange, http::status::too_many_requests,
+                 boost::json::object{{"error", "temporarily_unavailable"}});
+        exchange.response.set(http::field::retry_after, std::to_string(client.retry_after.count()));
+        co_return std::nullopt;
+    }
     if (!client.error.empty() || (client_required && !client.client)) {
         set_oauth_error(exchange, client.error.empty() ? "invalid_client" : client.error);
         co_return std::nullopt;
@@ -199,6 +205,18 @@ boost::asio::awaitable<ClientAuthentication> authenticate_client(pipeline::Excha
         co_return result;
     }
     result.presented = true;
+    // Failed client authentication is throttled per client id and per address
+    // (OAUTH-07), on the login throttle's counters under a separate name.
+    auto account = "client:" + presented->id;
+    auto throttle_now = LoginThrottle::Clock::now();
+    auto decision = runtime.login_throttle().check(account, exchange.client_address, throttle_now);
+    if (!decision.allowed) {
+        exchange.security_events->emit("client_authentication_throttled", &exchange,
+                                       {{"client_id", presented->id}});
+        result.error = "throttled";
+        result.retry_after = decision.retry_after;
+        co_return result;
+    }
     std::optional<store::OAuthClient> found;
     bool ran = co_await runtime.blocking_pool().run([&] {
         auto client = runtime.store().find_client(presented->id);
@@ -216,11 +234,13 @@ boost::asio::awaitable<ClientAuthentication> authenticate_client(pipeline::Excha
         found && found->secret_hash ? std::string_view(*found->secret_hash) : no_hash;
     bool matches = secret_matches_hash(presented->secret, stored);
     if (!found || !found->secret_hash || !matches || found->disabled) {
+        runtime.login_throttle().record_failure(account, exchange.client_address, throttle_now);
         exchange.security_events->emit("client_authentication_failed", &exchange,
                                        {{"client_id", presented->id}});
         result.error = "invalid_client";
         co_return result;
     }
+    runtime.login_throttle().record_success(account, exchange.client_address, throttle_now);
     result.client = std::move(found);
     co_return result;
 }

@@ -40,7 +40,10 @@ void set_busy(pipeline::Exchange& exchange);
 struct ClientAuthentication {
     bool presented = false;                    // credentials were sent (valid or not)
     std::optional<store::OAuthClient> client;  // set when they verified
-    std::string_view error;                    // "invalid_request" or "invalid_client" when refused
+    // "invalid_request" or "invalid_client" when refused; "busy" (the pool is
+    // full) and "throttled" (too many failures: wait retry_after) answer 503 and 429.
+    std::string_view error;
+    std::chrono::seconds retry_after{0};
 };
 
 // Reads client_secret_basic or client_secret_post (never both) and verifies
