@@ -15,6 +15,7 @@
 
 #include "support/gateway.hpp"
 #include "support/ports.hpp"
+#include "support/problem_assertions.hpp"
 #include "support/raw_connection.hpp"
 #include "support/recording_upstream.hpp"
 
@@ -26,19 +27,6 @@ using Clock = std::chrono::steady_clock;
 // /echo: the global body limit (1 MiB by default); /small: 100 bytes.
 const std::string routes = simple_route("/echo", "[GET, POST]") +
                            simple_route("/small", "[POST]", "    max_body_bytes: 100\n");
-
-void expect_problem(const ParsedResponse& response) {
-    EXPECT_EQ(response.get("content-type"), "application/problem+json");
-    auto request_id = response.get("x-request-id");
-    EXPECT_FALSE(request_id.empty());
-    try {
-        auto body = response.json();
-        EXPECT_EQ(boost::json::value_to<std::string>(body.at("request_id")), request_id);
-        EXPECT_EQ(boost::json::value_to<unsigned>(body.at("status")), response.status);
-    } catch (const std::exception& error) {
-        ADD_FAILURE() << "not a problem+json body (" << error.what() << "): " << response.body;
-    }
-}
 
 std::unique_ptr<RawConnection> open_connection(std::uint16_t port) {
     auto connection = std::make_unique<RawConnection>(port, TlsOptions{});

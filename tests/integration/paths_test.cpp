@@ -15,6 +15,7 @@
 
 #include "support/gateway.hpp"
 #include "support/ports.hpp"
+#include "support/problem_assertions.hpp"
 #include "support/raw_connection.hpp"
 #include "support/recording_upstream.hpp"
 
@@ -27,19 +28,6 @@ const std::string routes =
     simple_route("/api/{name}", "[GET]") + simple_route("/api/{name}/items", "[GET, POST]") +
     simple_route("/admin/{rest...}", "[GET]", "    ip_filter: {deny: [127.0.0.0/8, '::1/128']}\n") +
     simple_route("/admin", "[GET]", "    ip_filter: {deny: [127.0.0.0/8, '::1/128']}\n");
-
-void expect_problem(const ParsedResponse& response) {
-    EXPECT_EQ(response.get("content-type"), "application/problem+json");
-    auto request_id = response.get("x-request-id");
-    EXPECT_FALSE(request_id.empty());
-    try {
-        auto body = response.json();
-        EXPECT_EQ(boost::json::value_to<std::string>(body.at("request_id")), request_id);
-        EXPECT_EQ(boost::json::value_to<unsigned>(body.at("status")), response.status);
-    } catch (const std::exception& error) {
-        ADD_FAILURE() << "not a problem+json body (" << error.what() << "): " << response.body;
-    }
-}
 
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),

@@ -14,6 +14,7 @@
 
 #include "support/gateway.hpp"
 #include "support/ports.hpp"
+#include "support/problem_assertions.hpp"
 #include "support/raw_connection.hpp"
 #include "support/recording_upstream.hpp"
 
@@ -51,19 +52,6 @@ RawOutcome send_raw(std::uint16_t port, std::string_view bytes) {
     outcome.closed = connection.closed_within(1s);
     outcome.after = connection.read_all_until_close(0ms);
     return outcome;
-}
-
-void expect_problem(const ParsedResponse& response) {
-    EXPECT_EQ(response.get("content-type"), "application/problem+json");
-    auto request_id = response.get("x-request-id");
-    EXPECT_FALSE(request_id.empty());
-    try {
-        auto body = response.json();
-        EXPECT_EQ(boost::json::value_to<std::string>(body.at("request_id")), request_id);
-        EXPECT_EQ(boost::json::value_to<unsigned>(body.at("status")), response.status);
-    } catch (const std::exception& error) {
-        ADD_FAILURE() << "not a problem+json body (" << error.what() << "): " << response.body;
-    }
 }
 
 std::string printable(std::string_view bytes) {
