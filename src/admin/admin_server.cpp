@@ -9,15 +9,16 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
-#include <openssl/crypto.h>
+#include <memory>
+#include <optional>
 
+#include "admin/admin_access.hpp"
+#include "admin/admin_api.hpp"
+#include "admin/admin_responses.hpp"
 #include "net/server.hpp"
-#include "pipeline/problem.hpp"
-#include "util/request_id.hpp"
-#include "util/ascii.hpp"
 
 namespace rampart::admin {
 
@@ -30,76 +31,103 @@ namespace {
 
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
-using AdminRequest = http::request<http::string_body>;
-using AdminResponse = http::response<http::string_body>;
-
-AdminResponse json_response(http::status status, const boost::json::object& body) {
-    AdminResponse response{status, 11};
-    response.set(http::field::content_type, "application/json");
-    response.set(http::field::cache_control, "no-store");
-    response.body() = boost::json::serialize(body);
+AdminResponse unauthorized() {
+    auto response =
+        problem_response(http::status::unauthorized, "The admin credential is missing or wrong.");
+    response.set(http::field::www_authenticate, "Bearer realm=\"rampart-admin\"");
     return response;
 }
 
-AdminResponse problem(http::status status, std::string_view detail) {
-    AdminResponse response{status, 11};
-    response.set(http::field::content_type, "application/problem+json");
-    response.set(http::field::cache_control, "no-store");
-    response.body() = pipeline::problem_body(status, detail, util::new_request_id());
-    return response;
-}
-
-// Constant-time comparison of the bearer token with the admin token.
-bool authorized(const AdminRequest& request, const std::string& token) {
-    std::string_view header = request[http::field::authorization];
-    constexpr std::string_view scheme = "Bearer ";
-    if (token.empty() || header.size() != scheme.size() + token.size() ||
-        !util::equals_ignoring_case(header.substr(0, scheme.size()), scheme)) {
-        return false;
+// The probes and /metrics: open to every peer of the listener, never the store.
+std::optional<AdminResponse> probe_response(net::Server& server, std::string_view target,
+                                            bool get) {
+    if (!get) {
+        return std::nullopt;
     }
-    return CRYPTO_memcmp(header.data() + scheme.size(), token.data(), token.size()) == 0;
-}
-
-AdminResponse handle(net::Server& server, const AdminRequest& request) {
-    std::string_view target = request.target();
-    if (auto query = target.find('?'); query != std::string_view::npos) {
-        target = target.substr(0, query);
-    }
-    bool get = request.method() == http::verb::get || request.method() == http::verb::head;
-    if (target == "/healthz" && get) {
+    if (target == "/healthz") {
         return json_response(http::status::ok, {{"status", "ok"}});
     }
-    if (target == "/readyz" && get) {
-        return server.draining() ? json_response(http::status::service_unavailable, {{"status", "draining"}})
-                                 : json_response(http::status::ok, {{"status", "ready"}});
+    if (target == "/readyz") {
+        return server.draining()
+                   ? json_response(http::status::service_unavailable, {{"status", "draining"}})
+                   : json_response(http::status::ok, {{"status", "ready"}});
     }
-    if (target == "/metrics" && get) {
+    if (target == "/metrics") {
         AdminResponse response{http::status::ok, 11};
         response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         response.body() = server.metrics().render_prometheus();
         return response;
     }
-    if (target.starts_with("/admin/")) {
-        if (!authorized(request, server.admin_token())) {
-            auto response = problem(http::status::unauthorized, "The admin token is missing or wrong.");
-            response.set(http::field::www_authenticate, "Bearer realm=\"rampart-admin\"");
-            return response;
-        }
-        if (target == "/admin/reload") {
-            if (request.method() != http::verb::post) {
-                auto response = problem(http::status::method_not_allowed, "Use POST.");
-                response.set(http::field::allow, "POST");
-                return response;
-            }
-            auto result = server.reload();
-            return json_response(result.ok ? http::status::ok : http::status::unprocessable_entity,
-                                 {{"reloaded", result.ok}, {"message", result.message}});
-        }
-    }
-    return problem(http::status::not_found, "No such admin resource.");
+    return std::nullopt;
 }
 
-asio::awaitable<void> serve_admin_connection(net::Server& server, asio::ip::tcp::socket socket) {
+AdminResponse reload(net::Server& server, const AdminRequest& request) {
+    if (request.method() != http::verb::post) {
+        auto response = problem_response(http::status::method_not_allowed, "Use POST.");
+        response.set(http::field::allow, "POST");
+        return response;
+    }
+    auto result = server.reload();
+    return json_response(result.ok ? http::status::ok : http::status::unprocessable_entity,
+                         {{"reloaded", result.ok}, {"message", result.message}});
+}
+
+asio::awaitable<AdminResponse> handle(net::Server& server, AdminApi& api,
+                                      const AdminRequest& request, const asio::ip::address& peer) {
+    std::string_view target = request.target();
+    std::string_view query;
+    if (auto mark = target.find('?'); mark != std::string_view::npos) {
+        query = target.substr(mark + 1);
+        target = target.substr(0, mark);
+    }
+    bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+    if (auto probe = probe_response(server, target, get)) {
+        co_return std::move(*probe);
+    }
+    constexpr std::string_view admin_prefix = "/admin/";
+    if (!target.starts_with(admin_prefix)) {
+        co_return problem_response(http::status::not_found, "No such admin resource.");
+    }
+    auto settings = server.snapshot()->settings().admin;
+    auto client_ip = peer.to_string();
+    if (!source_is_allowed(settings, peer)) {
+        server.security_events().emit("admin_source_refused", nullptr, {{"client_ip", client_ip}});
+        co_return problem_response(http::status::forbidden,
+                                   "The admin API is not open to this address.");
+    }
+    auto caller = identify_admin_caller(request[http::field::authorization], server.admin_token(),
+                                        settings.principals);
+    if (!caller) {
+        server.security_events().emit("admin_auth_failed", nullptr, {{"client_ip", client_ip}});
+        co_return unauthorized();
+    }
+    target.remove_prefix(admin_prefix.size());
+    if (target == "reload") {
+        if (!may_perform(*caller, true)) {
+            co_return problem_response(http::status::forbidden,
+                                       "This admin credential may only read.");
+        }
+        co_return reload(server, request);
+    }
+    // Store work and password hashing run on the blocking pool, never on the control thread
+    // that also answers the probes.
+    AdminResponse response;
+    bool ran = co_await server.auth().blocking_pool().run(
+        [&] { response = api.handle(request, target, query, *caller, client_ip); });
+    if (!ran) {
+        co_return problem_response(http::status::service_unavailable,
+                                   "The server is busy; try again shortly.");
+    }
+    co_return response;
+}
+
+asio::awaitable<void> serve_admin_connection(net::Server& server, std::shared_ptr<AdminApi> api,
+                                             asio::ip::tcp::socket socket) {
+    boost::system::error_code endpoint_error;
+    auto peer = socket.remote_endpoint(endpoint_error).address();
+    if (endpoint_error) {
+        co_return;
+    }
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (int served = 0; served < 1000; ++served) {
@@ -112,7 +140,7 @@ asio::awaitable<void> serve_admin_connection(net::Server& server, asio::ip::tcp:
             break;
         }
         auto request = parser.release();
-        auto response = handle(server, request);
+        auto response = co_await handle(server, *api, request, peer);
         response.keep_alive(request.keep_alive());
         response.prepare_payload();
         auto [write_error, written] = co_await http::async_write(stream, response, use_nothrow);
@@ -127,14 +155,16 @@ asio::awaitable<void> serve_admin_connection(net::Server& server, asio::ip::tcp:
 }  // namespace
 
 asio::awaitable<void> run_admin_listener(net::Server& server, asio::ip::tcp::acceptor& acceptor) {
+    // Shared with the connections, which may outlive this loop during shutdown.
+    auto api = std::make_shared<AdminApi>(server);
     for (;;) {
         auto [error, socket] = co_await acceptor.async_accept(use_nothrow);
         if (error == asio::error::operation_aborted || !acceptor.is_open()) {
             co_return;
         }
         if (!error) {
-            asio::co_spawn(acceptor.get_executor(), serve_admin_connection(server, std::move(socket)),
-                           asio::detached);
+            asio::co_spawn(acceptor.get_executor(),
+                           serve_admin_connection(server, api, std::move(socket)), asio::detached);
         }
     }
 }

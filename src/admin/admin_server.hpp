@@ -1,6 +1,7 @@
 // The admin listener (loopback by default, on the control thread, never on a
-// worker): /healthz, /readyz and /metrics for probes and Prometheus, and
-// /admin/* behind the admin token (POST /admin/reload).
+// worker): /healthz, /readyz and /metrics for probes and Prometheus, and the
+// admin API under /admin/ (admin_api.hpp) for allowed sources with an admin
+// credential (admin_access.hpp). Store work runs on the blocking pool.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -2,20 +2,16 @@
 
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <iostream>
 
-#include "auth/secret_token.hpp"
+#include "admin/operations/api_key_operations.hpp"
+#include "admin/operations/names.hpp"
 
 namespace rampart::cli {
 
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr std::size_t maximum_consumer_characters = 128;
-constexpr auto minimum_lifetime = std::chrono::seconds(1min);
-constexpr auto maximum_lifetime = std::chrono::seconds(3650 * 24h);
 
 struct ApiKeyOptions {
     std::string id;
@@ -25,67 +21,12 @@ struct ApiKeyOptions {
     std::string expires_in;
 };
 
-bool is_consumer_character(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '@' || c == ':' || c == '-';
-}
-
-void check_consumer(const std::string& consumer) {
-    if (consumer.empty() || consumer.size() > maximum_consumer_characters ||
-        !std::all_of(consumer.begin(), consumer.end(), is_consumer_character)) {
-        throw CommandError("the consumer \"" + printable(consumer) +
-                           "\" is not valid: use 1 to 128 letters, digits and . _ @ : -");
-    }
-}
-
 std::optional<std::chrono::seconds> lifetime_option(const ApiKeyOptions& options) {
     if (options.expires_in.empty()) {
         return std::nullopt;
     }
-    return parse_duration_argument(options.expires_in, "--expires-in", minimum_lifetime,
-                                   maximum_lifetime);
-}
-
-// The key id as `apikeys list` shows it; "rk_<id>" (the listed prefix) is accepted too. A full
-// key is refused: it does not belong on a command line.
-std::string key_id_argument(const std::string& text) {
-    std::string_view id = text;
-    if (id.starts_with(auth::api_key_prefix)) {
-        id.remove_prefix(auth::api_key_prefix.size());
-    }
-    bool valid =
-        id.size() == auth::api_key_id_length && std::all_of(id.begin(), id.end(), [](char c) {
-            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        });
-    if (!valid) {
-        throw CommandError(
-            "expected an API key id: 12 lower-case letters and digits, as `rampart apikeys list` "
-            "shows it");
-    }
-    return std::string(id);
-}
-
-store::ApiKey find_key(store::Store& store, const std::string& id) {
-    auto key = store.find_api_key(id);
-    if (!key && key.error().code == store::StoreErrorCode::not_found) {
-        throw CommandError("no API key has the id " + id);
-    }
-    return value_or_fail(std::move(key), "finding the API key");
-}
-
-// A new key in the store; the full key is returned once and never stored.
-std::string create_key(store::Store& store, const store::ApiKey& model, store::Time created_at,
-                       std::optional<store::Time> expires_at, store::ApiKey& stored) {
-    auto made = auth::make_api_key();
-    stored = model;
-    stored.id = made.id;
-    stored.prefix = made.display_prefix;
-    stored.secret_hash = made.secret_hash;
-    stored.created_at = created_at;
-    stored.expires_at = expires_at;
-    stored.revoked_at = std::nullopt;
-    value_or_fail(store.create_api_key(stored), "storing the API key");
-    return made.full_key;
+    return parse_duration_argument(options.expires_in, "--expires-in", std::chrono::seconds(1min),
+                                   std::chrono::seconds(3650 * 24h));
 }
 
 std::string expiry_text(std::optional<store::Time> expires_at) {
@@ -99,23 +40,15 @@ void print_key_once(const std::string& full_key) {
 }
 
 int create_api_key(const config::Settings& settings, const ApiKeyOptions& options) {
-    check_consumer(options.consumer);
-    store::ApiKey model;
-    model.consumer = options.consumer;
-    model.scopes = parse_name_list(options.scopes, "scope");
-    model.roles = parse_name_list(options.roles, "role");
-    auto lifetime = lifetime_option(options);
+    value_or_fail(admin::check_consumer(options.consumer));
+    admin::NewApiKey request{options.consumer, parse_name_list(options.scopes, "scope"),
+                             parse_name_list(options.roles, "role"), lifetime_option(options)};
     auto store = open_store(settings);
-    auto created_at = now();
-    std::optional<store::Time> expires_at;
-    if (lifetime) {
-        expires_at = created_at + *lifetime;
-    }
-    store::ApiKey stored;
-    auto full_key = create_key(*store, model, created_at, expires_at, stored);
-    std::cerr << "rampart: created API key " << stored.id << " for " << stored.consumer << " ("
-              << expiry_text(stored.expires_at) << ")\n";
-    print_key_once(full_key);
+    auto issued = value_or_fail(
+        admin::create_api_key(operation_context(settings, *store), std::move(request)));
+    std::cerr << "rampart: created API key " << issued.stored.id << " for "
+              << issued.stored.consumer << " (" << expiry_text(issued.stored.expires_at) << ")\n";
+    print_key_once(issued.full_key);
     return 0;
 }
 
@@ -132,57 +65,30 @@ int list_api_keys(const config::Settings& settings) {
 }
 
 int revoke_api_key(const config::Settings& settings, const ApiKeyOptions& options) {
-    auto id = key_id_argument(options.id);
+    auto id = value_or_fail(admin::api_key_id_from(options.id));
     auto store = open_store(settings);
-    auto key = find_key(*store, id);
-    if (key.revoked_at) {
-        std::cout << "API key " << id << " was already revoked at " << format_time(key.revoked_at)
-                  << "\n";
+    auto revoked = value_or_fail(admin::revoke_api_key(operation_context(settings, *store), id));
+    if (!revoked.changed) {
+        std::cout << "API key " << id << " was already revoked at "
+                  << format_time(revoked.key.revoked_at) << "\n";
         return 0;
     }
-    value_or_fail(store->revoke_api_key(id, now()), "revoking the API key");
-    std::cout << "revoked API key " << id << " of " << printable(key.consumer) << "\n";
+    std::cout << "revoked API key " << id << " of " << printable(revoked.key.consumer) << "\n";
     return 0;
 }
 
-// The new key keeps the consumer, scopes and roles, and by default the old key's lifetime; the
-// old key keeps working for auth.api_keys.rotation_overlap so that clients can switch over.
 int rotate_api_key(const config::Settings& settings, const ApiKeyOptions& options) {
-    auto id = key_id_argument(options.id);
+    auto id = value_or_fail(admin::api_key_id_from(options.id));
     auto lifetime = lifetime_option(options);
     auto store = open_store(settings);
-    auto old_key = find_key(*store, id);
-    auto rotated_at = now();
-    if (old_key.revoked_at) {
-        throw CommandError("API key " + id + " is revoked; create a new key instead");
-    }
-    if (old_key.expires_at && *old_key.expires_at <= rotated_at) {
-        throw CommandError("API key " + id + " has expired; create a new key instead");
-    }
-    if (!lifetime && old_key.expires_at) {
-        lifetime = std::chrono::duration_cast<std::chrono::seconds>(*old_key.expires_at -
-                                                                    old_key.created_at);
-    }
-    std::optional<store::Time> expires_at;
-    if (lifetime) {
-        expires_at = rotated_at + *lifetime;
-    }
-    auto old_expiry = rotated_at + std::chrono::duration_cast<std::chrono::seconds>(
-                                       settings.auth.api_keys.rotation_overlap);
-    if (old_key.expires_at && *old_key.expires_at < old_expiry) {
-        old_expiry = *old_key.expires_at;
-    }
-    store::ApiKey stored;
-    auto full_key = create_key(*store, old_key, rotated_at, expires_at, stored);
-    if (auto shortened = store->set_api_key_expiry(id, old_expiry); !shortened) {
-        // The new key was never shown: take it out again rather than leave an unknown key.
-        (void)store->revoke_api_key(stored.id, rotated_at);
-        throw CommandError("setting the old key's expiry: " + shortened.error().message);
-    }
-    std::cerr << "rampart: API key " << id << " of " << printable(stored.consumer)
-              << " is replaced by " << stored.id << " (" << expiry_text(stored.expires_at)
-              << "); the old key stops working at " << format_time(old_expiry) << "\n";
-    print_key_once(full_key);
+    auto rotated =
+        value_or_fail(admin::rotate_api_key(operation_context(settings, *store), id, lifetime));
+    const auto& replacement = rotated.replacement.stored;
+    std::cerr << "rampart: API key " << id << " of " << printable(replacement.consumer)
+              << " is replaced by " << replacement.id << " (" << expiry_text(replacement.expires_at)
+              << "); the old key stops working at " << format_time(rotated.old_key_expires_at)
+              << "\n";
+    print_key_once(rotated.replacement.full_key);
     return 0;
 }
 

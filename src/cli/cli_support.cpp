@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "admin/operations/names.hpp"
 #include "auth/auth_runtime.hpp"
 #include "auth/signing_keys.hpp"
 #include "config/loader.hpp"
@@ -27,7 +28,6 @@ namespace {
 // Longer than any password the policy accepts (at most 256 characters of 4 bytes): a longer
 // line is refused rather than silently cut.
 constexpr std::size_t maximum_password_line_bytes = 2048;
-constexpr std::size_t maximum_name_characters = 128;
 
 // The terminal's settings while echo is off, for the signal handler to put back: a password
 // prompt interrupted with Ctrl-C must not leave the terminal silent.
@@ -130,20 +130,6 @@ std::string prompt_without_echo(const std::string& prompt) {
     return std::move(*line);
 }
 
-bool is_name_character(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == ':' || c == '/' || c == '-';
-}
-
-std::string trimmed(std::string_view text) {
-    auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    auto last = text.find_last_not_of(" \t");
-    return std::string(text.substr(first, last - first + 1));
-}
-
 }  // namespace
 
 void add_config_option(CLI::App& command, CommandLine& command_line) {
@@ -195,20 +181,8 @@ std::unique_ptr<auth::MasterKey> open_master_key(const config::Settings& setting
     return master_key;
 }
 
-store::Time now() {
-    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
-std::chrono::seconds access_token_horizon(const config::Settings& settings) {
-    using std::chrono::duration_cast;
-    using std::chrono::seconds;
-    return duration_cast<seconds>(settings.auth.token_service.access_token_lifetime) +
-           duration_cast<seconds>(settings.auth.jwt.leeway);
-}
-
-store::SessionCutoff session_cutoff(const config::Settings& settings, std::string reason) {
-    auto at = now();
-    return store::SessionCutoff{at, at + access_token_horizon(settings), std::move(reason)};
+admin::OperationContext operation_context(const config::Settings& settings, store::Store& store) {
+    return admin::OperationContext{settings, store, admin::whole_seconds_now()};
 }
 
 std::string read_new_password(std::string_view username) {
@@ -238,30 +212,7 @@ void wipe(std::string& secret) {
 }
 
 std::vector<std::string> parse_name_list(std::string_view text, std::string_view what) {
-    std::vector<std::string> names;
-    if (trimmed(text).empty()) {
-        return names;
-    }
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        auto comma = text.find(',', start);
-        auto end = comma == std::string_view::npos ? text.size() : comma;
-        auto name = trimmed(text.substr(start, end - start));
-        if (name.empty()) {
-            throw CommandError("an empty " + std::string(what) +
-                               " name in the list (write names separated by commas: a,b)");
-        }
-        if (name.size() > maximum_name_characters ||
-            !std::all_of(name.begin(), name.end(), is_name_character)) {
-            throw CommandError("the " + std::string(what) + " \"" + printable(name) +
-                               "\" is not valid: use at most 128 letters, digits and . _ : / -");
-        }
-        if (std::find(names.begin(), names.end(), name) == names.end()) {
-            names.push_back(std::move(name));
-        }
-        start = end + 1;
-    }
-    return names;
+    return value_or_fail(admin::split_names(text, what));
 }
 
 std::chrono::seconds parse_duration_argument(std::string_view text, std::string_view option,
@@ -277,18 +228,6 @@ std::chrono::seconds parse_duration_argument(std::string_view text, std::string_
             "d (got \"" + printable(text) + "\")");
     }
     return seconds;
-}
-
-std::string random_id(std::string_view prefix) {
-    static constexpr std::string_view alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-    if (sodium_init() < 0) {
-        throw std::runtime_error("libsodium could not be initialised");
-    }
-    std::string id(prefix);
-    for (int i = 0; i < 16; ++i) {
-        id.push_back(alphabet[randombytes_uniform(static_cast<std::uint32_t>(alphabet.size()))]);
-    }
-    return id;
 }
 
 std::string format_time(std::optional<store::Time> time) {
@@ -312,17 +251,6 @@ std::string join_names(const std::vector<std::string>& names) {
         joined += (joined.empty() ? "" : ",") + name;
     }
     return joined;
-}
-
-std::string printable(std::string_view text) {
-    std::string shown(text);
-    for (char& c : shown) {
-        auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) {
-            c = '?';
-        }
-    }
-    return shown;
 }
 
 Table::Table(std::vector<std::string> headers) {

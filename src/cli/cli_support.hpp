@@ -18,9 +18,11 @@
 #include <utility>
 #include <vector>
 
+#include "admin/operations/operation.hpp"
 #include "auth/master_key.hpp"
 #include "config/settings.hpp"
 #include "store/store.hpp"
+#include "util/printable.hpp"
 
 namespace CLI {
 class App;
@@ -58,21 +60,25 @@ std::unique_ptr<store::Store> open_store(const config::Settings& settings);
 std::unique_ptr<auth::MasterKey> open_master_key(const config::Settings& settings,
                                                  store::Store& store);
 
-// Now, in whole seconds, as the store keeps times.
-store::Time now();
-
-// How long an access token issued now can still be accepted: its lifetime plus the JWT leeway.
-// Revocations that end sessions are kept this long.
-std::chrono::seconds access_token_horizon(const config::Settings& settings);
-
-// A SessionCutoff that ends every session of a subject now, recorded with `reason`.
-store::SessionCutoff session_cutoff(const config::Settings& settings, std::string reason);
+// The context the shared operations (admin/operations) run in: `store`, now.
+admin::OperationContext operation_context(const config::Settings& settings, store::Store& store);
 
 // The value of a store result, or a CommandError saying what failed (`what`) and why.
 template <typename T>
 T value_or_fail(store::StoreResult<T> result, std::string_view what) {
     if (!result) {
         throw CommandError(std::string(what) + ": " + result.error().message);
+    }
+    if constexpr (!std::is_void_v<T>) {
+        return std::move(*result);
+    }
+}
+
+// The value of an operation's result, or a CommandError with the operation's message.
+template <typename T>
+T value_or_fail(admin::OperationResult<T> result) {
+    if (!result) {
+        throw CommandError(result.error().message);
     }
     if constexpr (!std::is_void_v<T>) {
         return std::move(*result);
@@ -86,8 +92,7 @@ std::string read_new_password(std::string_view username);
 // Overwrites the characters of a password before it is released.
 void wipe(std::string& secret);
 
-// "a,b, c" -> {"a", "b", "c"}: each name is 1 to 128 letters, digits and . _ : / -; repeats are
-// dropped; an empty text is an empty list. `what` names the list in errors ("role", "scope").
+// "a,b, c" -> {"a", "b", "c"} (admin::split_names), or a CommandError.
 std::vector<std::string> parse_name_list(std::string_view text, std::string_view what);
 
 // A duration such as 90m, 12h or 30d (config syntax), between `minimum` and `maximum`.
@@ -95,15 +100,11 @@ std::chrono::seconds parse_duration_argument(std::string_view text, std::string_
                                              std::chrono::seconds minimum,
                                              std::chrono::seconds maximum);
 
-// "usr_" + 16 random base32 characters, for example.
-std::string random_id(std::string_view prefix);
-
 // "2026-11-25T08:02:27Z"; "-" for none.
 std::string format_time(std::optional<store::Time> time);
 // "a,b"; "-" for an empty list.
 std::string join_names(const std::vector<std::string>& names);
-// Text from the store as it may safely reach a terminal: control characters become '?'.
-std::string printable(std::string_view text);
+using util::printable;
 
 // Left-aligned columns, two spaces apart, under a header row.
 class Table {

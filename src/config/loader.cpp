@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <map>
 #include <set>
@@ -25,6 +26,63 @@ void claim_stage_keys(const Section& section) {
             section.claim(factory.key);
         }
     }
+}
+
+// A list of IP addresses or CIDR networks; absent is empty.
+std::vector<net::Cidr> read_networks(const Section& section, std::string_view key) {
+    std::vector<net::Cidr> networks;
+    auto texts = section.strings(key);
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        auto network = net::Cidr::parse(texts[i]);
+        if (!network) {
+            section.fail_at(section.node()[std::string(key)][i],
+                            section.child_path(key) + "[" + std::to_string(i) + "]",
+                            "must be an IP address or CIDR network (got \"" + texts[i] + "\")");
+        }
+        networks.push_back(*network);
+    }
+    return networks;
+}
+
+bool is_lower_hex(std::string_view text) {
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+std::vector<AdminPrincipal> read_admin_principals(const Section& admin) {
+    std::vector<AdminPrincipal> principals;
+    std::set<std::string, std::less<>> names{"operator"};
+    std::set<std::string, std::less<>> hashes;
+    for (const auto& entry : admin.sections("principals")) {
+        AdminPrincipal principal;
+        principal.name = entry.string("name");
+        if (principal.name.empty() || principal.name.size() > 64 ||
+            !std::all_of(principal.name.begin(), principal.name.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                       c == '.';
+            })) {
+            entry.fail("name", "must be 1 to 64 letters, digits and - _ .");
+        }
+        if (!names.insert(principal.name).second) {
+            entry.fail("name",
+                       "\"" + principal.name + "\" is taken (\"operator\" is the admin token's)");
+        }
+        principal.role = entry.choice<AdminRole>(
+            "role", {{"viewer", AdminRole::viewer}, {"admin", AdminRole::admin}},
+            AdminRole::viewer);
+        principal.token_sha256 = entry.string("token_sha256");
+        if (principal.token_sha256.size() != 64 || !is_lower_hex(principal.token_sha256)) {
+            entry.fail("token_sha256",
+                       "must be the SHA-256 of the token as 64 lower-case hex digits "
+                       "(printf %s \"$TOKEN\" | sha256sum)");
+        }
+        if (!hashes.insert(principal.token_sha256).second) {
+            entry.fail("token_sha256", "another principal has the same token");
+        }
+        entry.finish();
+        principals.push_back(std::move(principal));
+    }
+    return principals;
 }
 
 ServerTls read_server_tls(const Section& tls) {
@@ -257,6 +315,7 @@ struct Inherited {
     std::optional<std::uint64_t> max_body_bytes;
     std::vector<Section> stage_sections;  // innermost first
     const AuthSettings* auth_settings = nullptr;
+    const std::vector<Listener>* listeners = nullptr;  // for mtls: does one verify clients?
 };
 
 Inherited read_inherited(const Section& section, Inherited inherited) {
@@ -314,7 +373,8 @@ Route read_route(const Section& section, const Inherited& outer) {
                      "is required: a route states its authentication, or `auth: none` explicitly");
     }
     route.auth = *inherited.auth;
-    check_route_auth(route.auth, *inherited.auth_settings, *inherited.auth_section);
+    check_route_auth(route.auth, *inherited.auth_settings, *inherited.listeners,
+                     *inherited.auth_section);
     route.max_body_bytes = inherited.max_body_bytes;
     route.stage_sections = inherited.stage_sections;
     route.location = location_of(section);
@@ -393,6 +453,7 @@ void add_token_service_routes(Settings& settings) {
     const std::pair<const char*, std::string> endpoints[] = {
         {"login", base + "/auth/login"},
         {"logout", base + "/auth/logout"},
+        {"password", base + "/auth/password"},
         {"token", base + "/oauth2/token"},
         {"revoke", base + "/oauth2/revoke"},
         {"introspect", base + "/oauth2/introspect"},
@@ -415,6 +476,12 @@ void add_token_service_routes(Settings& settings) {
                                     : std::vector<std::string>{"POST"};
         route.max_body_bytes = 16 * 1024;
         route.location = service.location;
+        if (std::string_view(handler) == "password") {
+            // A password change needs the user's own access token of this issuer
+            // (PWD-10); the route's authentication stage verifies it.
+            route.auth.methods = {AuthMethod::jwt};
+            route.auth.issuers = {built_in_issuer_name};
+        }
         settings.routes.push_back(std::move(route));
     }
 }
@@ -463,6 +530,15 @@ Settings read_settings(const Section& root) {
         if (!settings.admin.token.empty() && settings.admin.token.size() < 32) {
             admin->fail("token", "must be at least 32 characters");
         }
+        settings.admin.principals = read_admin_principals(*admin);
+        if (admin->has("allowed_sources")) {
+            settings.admin.allowed_sources = read_networks(*admin, "allowed_sources");
+            if (settings.admin.allowed_sources.empty()) {
+                admin->fail("allowed_sources",
+                            "must name at least one network (disable the admin listener "
+                            "with enabled: false instead)");
+            }
+        }
         admin->finish();
     }
     if (auto limits = root.optional_section("limits")) {
@@ -471,16 +547,7 @@ Settings read_settings(const Section& root) {
     if (auto paths = root.optional_section("paths")) {
         settings.paths = read_paths(*paths);
     }
-    auto proxies = root.strings("trusted_proxies");
-    for (std::size_t i = 0; i < proxies.size(); ++i) {
-        auto network = net::Cidr::parse(proxies[i]);
-        if (!network) {
-            root.fail_at(root.node()["trusted_proxies"][i],
-                         "trusted_proxies[" + std::to_string(i) + "]",
-                         "must be an IP address or CIDR network (got \"" + proxies[i] + "\")");
-        }
-        settings.trusted_proxies.push_back(*network);
-    }
+    settings.trusted_proxies = read_networks(root, "trusted_proxies");
     if (auto logging = root.optional_section("logging")) {
         settings.observability = read_logging(*logging);
     }
@@ -494,6 +561,7 @@ Settings read_settings(const Section& root) {
     settings.auth = read_auth_settings(root, default_issuer(settings.listeners));
     Inherited top;
     top.auth_settings = &settings.auth;
+    top.listeners = &settings.listeners;
     read_route_list(root, "routes", top, settings.routes, 0);
     add_token_service_routes(settings);
     if (settings.routes.empty()) {

@@ -41,11 +41,27 @@ struct Listener {
     std::uint16_t redirect_port = 443;
 };
 
+// What an admin principal may do: a viewer reads, an admin also changes (ADM-01).
+enum class AdminRole { viewer, admin };
+
+// Another holder of an admin credential besides the operator's token: known by
+// the SHA-256 of its token, so the configuration never holds the token itself.
+struct AdminPrincipal {
+    std::string name;  // in the security log as who made a change
+    AdminRole role = AdminRole::viewer;
+    std::string token_sha256;  // lower-case hex
+};
+
 struct Admin {
     bool enabled = true;
     std::string address = "127.0.0.1";
     std::uint16_t port = 9901;
-    std::string token;  // from the config, or generated into the data directory
+    std::string token;  // role admin; from the config, or generated into the data directory
+    std::vector<AdminPrincipal> principals;
+    // Who may reach /admin/* at all, whatever the address the listener binds
+    // (the probes and /metrics stay open to every peer of the listener).
+    std::vector<net::Cidr> allowed_sources = {*net::Cidr::parse("127.0.0.0/8"),
+                                              *net::Cidr::parse("::1/128")};
 };
 
 struct HttpLimits {

@@ -48,7 +48,8 @@ std::string in_directory(const std::string& config_text, const std::string& dire
 }
 
 std::string gateway_config(std::uint16_t port, std::uint16_t admin_port, std::uint16_t upstream_port,
-                           const std::string& routes, const std::string& extra) {
+                           const std::string& routes, const std::string& extra,
+                           const std::string& admin_extra) {
     std::ostringstream config;
     config << "data_directory: {{dir}}/data\n"
            << "workers: 2\n"
@@ -61,6 +62,7 @@ std::string gateway_config(std::uint16_t port, std::uint16_t admin_port, std::ui
            << "  address: 127.0.0.1\n"
            << "  port: " << admin_port << "\n"
            << "  token: " << test_admin_token << "\n"
+           << admin_extra
            << "logging:\n"
            << "  access_log: {path: '{{dir}}/access.log'}\n"
            << "  security_log: {path: '{{dir}}/security.log'}\n"
@@ -116,12 +118,13 @@ bool Gateway::wait_for_access_log(std::string_view text, std::chrono::millisecon
     return wait_for_text([this] { return access_log(); }, text, timeout);
 }
 
-GatewayStack::GatewayStack(const std::string& routes, const std::string& extra) {
+GatewayStack::GatewayStack(const std::string& routes, const std::string& extra,
+                           const std::string& admin_extra) {
     while (admin_port == port) {
         admin_port = free_port();
     }
     gateway = std::make_unique<Gateway>(
-        port, admin_port, gateway_config(port, admin_port, upstream.port(), routes, extra));
+        port, admin_port, gateway_config(port, admin_port, upstream.port(), routes, extra, admin_extra));
 }
 
 }  // namespace rampart::test

@@ -20,9 +20,11 @@ namespace rampart::test {
 // A complete configuration: one HTTPS listener on `port` with the self-signed
 // certificate, the admin listener on `admin_port` with a known token, one
 // upstream "app" at 127.0.0.1:upstream_port, then `routes` (YAML for the
-// `routes:` list, indented two spaces) and `extra` (more top-level YAML).
+// `routes:` list, indented two spaces) and `extra` (more top-level YAML); `admin_extra` is
+// more YAML for the `admin:` section, indented two spaces.
 std::string gateway_config(std::uint16_t port, std::uint16_t admin_port, std::uint16_t upstream_port,
-                           const std::string& routes, const std::string& extra = "");
+                           const std::string& routes, const std::string& extra = "",
+                           const std::string& admin_extra = "");
 
 // A route list entry proxying `path` for `methods` to "app", with `auth: none`.
 std::string simple_route(const std::string& path, const std::string& methods = "[GET]",
@@ -65,9 +67,10 @@ private:
 };
 
 // A gateway in front of its own recording upstream, on free ports, with
-// gateway_config(..., routes, extra).
+// gateway_config(..., routes, extra, admin_extra).
 struct GatewayStack {
-    explicit GatewayStack(const std::string& routes, const std::string& extra = "");
+    explicit GatewayStack(const std::string& routes, const std::string& extra = "",
+                          const std::string& admin_extra = "");
 
     RecordingUpstream upstream;
     std::uint16_t port = free_port();
