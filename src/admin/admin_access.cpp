@@ -29,11 +29,24 @@ std::optional<AdminCaller> identify_admin_caller(
     }
     auto token_hash = auth::sha256_hex(token);
     for (const auto& principal : principals) {
-        if (auth::constant_time_equals(token_hash, principal.token_sha256) && !caller) {
+        if (!principal.token_sha256.empty() &&
+            auth::constant_time_equals(token_hash, principal.token_sha256) && !caller) {
             caller = AdminCaller{principal.name, principal.role};
         }
     }
     return caller;
+}
+
+std::optional<AdminCaller> identify_admin_caller(
+    const net::ClientCertificate& certificate,
+    const std::vector<config::AdminPrincipal>& principals) {
+    for (const auto& principal : principals) {
+        if (!principal.certificate_subject.empty() &&
+            principal.certificate_subject == certificate.subject) {
+            return AdminCaller{principal.name, principal.role};
+        }
+    }
+    return std::nullopt;
 }
 
 bool source_is_allowed(const config::Admin& admin, const boost::asio::ip::address& peer) {

@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -18,6 +19,7 @@
 #include "admin/admin_access.hpp"
 #include "admin/admin_api.hpp"
 #include "admin/admin_responses.hpp"
+#include "net/client_certificate.hpp"
 #include "net/server.hpp"
 
 namespace rampart::admin {
@@ -72,8 +74,21 @@ AdminResponse reload(net::Server& server, const AdminRequest& request) {
                          {{"reloaded", result.ok}, {"message", result.message}});
 }
 
+// Who the request proves to be: the bearer token when the request carries one (a wrong token is
+// never rescued by a certificate), else the verified client certificate.
+std::optional<AdminCaller> identify_caller(net::Server& server, const config::Admin& settings,
+                                           const AdminRequest& request,
+                                           const net::ClientCertificate* certificate) {
+    auto authorization = request[http::field::authorization];
+    if (!authorization.empty() || certificate == nullptr) {
+        return identify_admin_caller(authorization, server.admin_token(), settings.principals);
+    }
+    return identify_admin_caller(*certificate, settings.principals);
+}
+
 asio::awaitable<AdminResponse> handle(net::Server& server, AdminApi& api,
-                                      const AdminRequest& request, const asio::ip::address& peer) {
+                                      const AdminRequest& request, const asio::ip::address& peer,
+                                      const net::ClientCertificate* certificate) {
     std::string_view target = request.target();
     std::string_view query;
     if (auto mark = target.find('?'); mark != std::string_view::npos) {
@@ -95,8 +110,7 @@ asio::awaitable<AdminResponse> handle(net::Server& server, AdminApi& api,
         co_return problem_response(http::status::forbidden,
                                    "The admin API is not open to this address.");
     }
-    auto caller = identify_admin_caller(request[http::field::authorization], server.admin_token(),
-                                        settings.principals);
+    auto caller = identify_caller(server, settings, request, certificate);
     if (!caller) {
         server.security_events().emit("admin_auth_failed", nullptr, {{"client_ip", client_ip}});
         co_return unauthorized();
@@ -121,26 +135,22 @@ asio::awaitable<AdminResponse> handle(net::Server& server, AdminApi& api,
     co_return response;
 }
 
-asio::awaitable<void> serve_admin_connection(net::Server& server, std::shared_ptr<AdminApi> api,
-                                             asio::ip::tcp::socket socket) {
-    boost::system::error_code endpoint_error;
-    auto peer = socket.remote_endpoint(endpoint_error).address();
-    if (endpoint_error) {
-        co_return;
-    }
-    beast::tcp_stream stream(std::move(socket));
+template <class Stream>
+asio::awaitable<void> serve_requests(net::Server& server, AdminApi& api, Stream& stream,
+                                     const asio::ip::address& peer,
+                                     const net::ClientCertificate* certificate) {
     beast::flat_buffer buffer;
     for (int served = 0; served < 1000; ++served) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(16 * 1024);
         parser.body_limit(64 * 1024);
-        stream.expires_after(30s);
+        beast::get_lowest_layer(stream).expires_after(30s);
         auto [read_error, read] = co_await http::async_read(stream, buffer, parser, use_nothrow);
         if (read_error) {
             break;
         }
         auto request = parser.release();
-        auto response = co_await handle(server, *api, request, peer);
+        auto response = co_await handle(server, api, request, peer, certificate);
         response.keep_alive(request.keep_alive());
         response.prepare_payload();
         auto [write_error, written] = co_await http::async_write(stream, response, use_nothrow);
@@ -148,8 +158,38 @@ asio::awaitable<void> serve_admin_connection(net::Server& server, std::shared_pt
             break;
         }
     }
-    boost::system::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+}
+
+asio::awaitable<void> serve_admin_connection(net::Server& server, std::shared_ptr<AdminApi> api,
+                                             asio::ip::tcp::socket socket) {
+    boost::system::error_code endpoint_error;
+    auto peer = socket.remote_endpoint(endpoint_error).address();
+    if (endpoint_error) {
+        co_return;
+    }
+    // The TLS context of the snapshot current at accept: a reload changes the certificate of
+    // the connections that follow.
+    auto tls = server.snapshot()->admin_tls();
+    if (!tls) {
+        beast::tcp_stream stream(std::move(socket));
+        co_await serve_requests(server, *api, stream, peer, nullptr);
+        boost::system::error_code ignored;
+        stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+    stream.next_layer().expires_after(10s);
+    auto [handshake_error] =
+        co_await stream.async_handshake(asio::ssl::stream_base::server, use_nothrow);
+    if (handshake_error) {
+        stream.next_layer().close();
+        co_return;
+    }
+    auto certificate = net::verified_client_certificate(stream.native_handle());
+    co_await serve_requests(server, *api, stream, peer, certificate ? &*certificate : nullptr);
+    stream.next_layer().expires_after(2s);
+    co_await stream.async_shutdown(use_nothrow);
+    stream.next_layer().close();
 }
 
 }  // namespace

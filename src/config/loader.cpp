@@ -49,10 +49,11 @@ bool is_lower_hex(std::string_view text) {
                        [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-std::vector<AdminPrincipal> read_admin_principals(const Section& admin) {
+std::vector<AdminPrincipal> read_admin_principals(const Section& admin, bool verifies_clients) {
     std::vector<AdminPrincipal> principals;
     std::set<std::string, std::less<>> names{"operator"};
     std::set<std::string, std::less<>> hashes;
+    std::set<std::string, std::less<>> subjects;
     for (const auto& entry : admin.sections("principals")) {
         AdminPrincipal principal;
         principal.name = entry.string("name");
@@ -70,14 +71,30 @@ std::vector<AdminPrincipal> read_admin_principals(const Section& admin) {
         principal.role = entry.choice<AdminRole>(
             "role", {{"viewer", AdminRole::viewer}, {"admin", AdminRole::admin}},
             AdminRole::viewer);
-        principal.token_sha256 = entry.string("token_sha256");
-        if (principal.token_sha256.size() != 64 || !is_lower_hex(principal.token_sha256)) {
-            entry.fail("token_sha256",
-                       "must be the SHA-256 of the token as 64 lower-case hex digits "
-                       "(printf %s \"$TOKEN\" | sha256sum)");
+        if (entry.has("token_sha256") == entry.has("certificate_subject")) {
+            entry.fail("give exactly one of token_sha256 and certificate_subject");
         }
-        if (!hashes.insert(principal.token_sha256).second) {
-            entry.fail("token_sha256", "another principal has the same token");
+        if (entry.has("certificate_subject")) {
+            principal.certificate_subject = entry.string("certificate_subject");
+            if (!verifies_clients) {
+                entry.fail("certificate_subject",
+                           "needs admin.tls with client_ca: the admin listener must verify "
+                           "client certificates");
+            }
+            if (principal.certificate_subject.empty() ||
+                !subjects.insert(principal.certificate_subject).second) {
+                entry.fail("certificate_subject", "must be a subject no other principal has");
+            }
+        } else {
+            principal.token_sha256 = entry.string("token_sha256");
+            if (principal.token_sha256.size() != 64 || !is_lower_hex(principal.token_sha256)) {
+                entry.fail("token_sha256",
+                           "must be the SHA-256 of the token as 64 lower-case hex digits "
+                           "(printf %s \"$TOKEN\" | sha256sum)");
+            }
+            if (!hashes.insert(principal.token_sha256).second) {
+                entry.fail("token_sha256", "another principal has the same token");
+            }
         }
         entry.finish();
         principals.push_back(std::move(principal));
@@ -530,7 +547,11 @@ Settings read_settings(const Section& root) {
         if (!settings.admin.token.empty() && settings.admin.token.size() < 32) {
             admin->fail("token", "must be at least 32 characters");
         }
-        settings.admin.principals = read_admin_principals(*admin);
+        if (auto tls = admin->optional_section("tls")) {
+            settings.admin.tls = read_server_tls(*tls);
+        }
+        bool verifies_clients = settings.admin.tls && settings.admin.tls->client_ca_file;
+        settings.admin.principals = read_admin_principals(*admin, verifies_clients);
         if (admin->has("allowed_sources")) {
             settings.admin.allowed_sources = read_networks(*admin, "allowed_sources");
             if (settings.admin.allowed_sources.empty()) {

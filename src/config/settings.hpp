@@ -45,11 +45,13 @@ struct Listener {
 enum class AdminRole { viewer, admin };
 
 // Another holder of an admin credential besides the operator's token: known by
-// the SHA-256 of its token, so the configuration never holds the token itself.
+// the SHA-256 of its token, so the configuration never holds the token itself,
+// or by the subject of its client certificate on an admin listener with mTLS.
 struct AdminPrincipal {
     std::string name;  // in the security log as who made a change
     AdminRole role = AdminRole::viewer;
-    std::string token_sha256;  // lower-case hex
+    std::string token_sha256;         // lower-case hex; or
+    std::string certificate_subject;  // RFC 2253, as net::ClientCertificate has it
 };
 
 struct Admin {
@@ -58,6 +60,9 @@ struct Admin {
     std::uint16_t port = 9901;
     std::string token;  // role admin; from the config, or generated into the data directory
     std::vector<AdminPrincipal> principals;
+    // HTTPS for the admin listener; with client_ca, principals may be known by
+    // their client certificate.
+    std::optional<ServerTls> tls;
     // Who may reach /admin/* at all, whatever the address the listener binds
     // (the probes and /metrics stay open to every peer of the listener).
     std::vector<net::Cidr> allowed_sources = {*net::Cidr::parse("127.0.0.0/8"),

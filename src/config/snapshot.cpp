@@ -51,6 +51,35 @@ std::optional<Section> listener_tls_section(const Settings& settings, std::size_
     return listeners[index].optional_section("tls");
 }
 
+std::optional<Section> admin_tls_section(const Settings& settings) {
+    if (!settings.global_stage_section) {
+        return std::nullopt;
+    }
+    auto admin = settings.global_stage_section->optional_section("admin");
+    return admin ? admin->optional_section("tls") : std::nullopt;
+}
+
+// A listener's context; an error names the key of the file at fault.
+std::shared_ptr<boost::asio::ssl::context> server_tls_context(
+    ServerTls& tls, const std::string& data_directory, const std::optional<Section>& tls_section) {
+    if (tls.self_signed) {
+        auto paths = net::ensure_self_signed_certificate(data_directory);
+        tls.certificate_file = paths.certificate_file;
+        tls.private_key_file = paths.private_key_file;
+    }
+    try {
+        return net::make_server_tls_context(tls);
+    } catch (const ConfigError& error) {
+        auto key = tls.self_signed
+                       ? "self_signed"
+                       : key_of_named_file(error.what(),
+                                           {{tls.private_key_file, "private_key"},
+                                            {tls.client_ca_file.value_or(""), "client_ca"}},
+                                           "certificate");
+        fail_at_tls_key(tls_section, key, error);
+    }
+}
+
 std::optional<Section> upstream_tls_section(const Settings& settings, const std::string& name) {
     if (!settings.global_stage_section) {
         return std::nullopt;
@@ -82,23 +111,13 @@ void Snapshot::compile_tls() {
             listener_tls_.push_back(nullptr);
             continue;
         }
-        if (listener.tls->self_signed) {
-            auto paths = net::ensure_self_signed_certificate(settings_.data_directory);
-            listener.tls->certificate_file = paths.certificate_file;
-            listener.tls->private_key_file = paths.private_key_file;
-        }
-        try {
-            listener_tls_.push_back(net::make_server_tls_context(*listener.tls));
-        } catch (const ConfigError& error) {
-            const auto& tls = *listener.tls;
-            auto key = tls.self_signed
-                           ? "self_signed"
-                           : key_of_named_file(error.what(),
-                                               {{tls.private_key_file, "private_key"},
-                                                {tls.client_ca_file.value_or(""), "client_ca"}},
-                                               "certificate");
-            fail_at_tls_key(listener_tls_section(settings_, listener_tls_.size()), key, error);
-        }
+        auto section = listener_tls_section(settings_, listener_tls_.size());
+        listener_tls_.push_back(
+            server_tls_context(*listener.tls, settings_.data_directory, section));
+    }
+    if (settings_.admin.tls) {
+        admin_tls_ = server_tls_context(*settings_.admin.tls, settings_.data_directory,
+                                        admin_tls_section(settings_));
     }
 }
 

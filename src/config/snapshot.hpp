@@ -42,6 +42,8 @@ class Snapshot {
     const std::shared_ptr<boost::asio::ssl::context>& listener_tls(std::size_t index) const {
         return listener_tls_[index];
     }
+    // Null when the admin listener speaks plain HTTP.
+    const std::shared_ptr<boost::asio::ssl::context>& admin_tls() const { return admin_tls_; }
     const std::vector<std::unique_ptr<net::UpstreamCluster>>& upstreams() const {
         return upstreams_;
     }
@@ -58,6 +60,7 @@ class Snapshot {
     std::deque<pipeline::CompiledRoute> routes_;
     pipeline::Chain default_chain_;
     std::vector<std::shared_ptr<boost::asio::ssl::context>> listener_tls_;
+    std::shared_ptr<boost::asio::ssl::context> admin_tls_;
     std::vector<std::unique_ptr<net::UpstreamCluster>> upstreams_;
     std::uint64_t generation_ = 0;
 };

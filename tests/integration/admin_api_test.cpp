@@ -14,6 +14,7 @@
 #include "auth/secret_token.hpp"
 #include "support/gateway.hpp"
 #include "support/raw_connection.hpp"
+#include "support/test_pki.hpp"
 
 namespace {
 
@@ -357,6 +358,78 @@ TEST(AdminApiSources, OnlyAllowedSourcesReachTheAdminApi) {
     EXPECT_EQ(refused.status, 403u);
     EXPECT_EQ(http_request(stack.admin_port, "GET", "/healthz").status, 200u);
     EXPECT_TRUE(stack.gateway->wait_for_security_log("\"event\":\"admin_source_refused\""));
+}
+
+}  // namespace
+
+namespace {
+
+// The admin listener over HTTPS, with principals known by their client certificate.
+class AdminApiOverTls : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        pki = make_test_pki(pki_directory);
+        std::string admin_extra =
+            "  tls:\n"
+            "    certificate: " +
+            pki.server_cert + "\n" + "    private_key: " + pki.server_key + "\n" +
+            "    client_ca: " + pki.ca_cert + "\n" +
+            "    require_client_certificate: false\n"
+            "  principals:\n"
+            "    - name: ops-laptop\n"
+            "      role: admin\n"
+            "      certificate_subject: \"CN=test-client,O=Rampart tests\"\n";
+        stack = std::make_unique<GatewayStack>(routes, token_service, admin_extra);
+    }
+
+    ParsedResponse admin(const std::string& method, const std::string& path, const TlsOptions& tls,
+                         const HeaderList& headers = {}, const std::string& body = "") {
+        return https_request(stack->admin_port, method, path, headers, body, tls);
+    }
+
+    TlsOptions with_certificate(const std::string& certificate, const std::string& key) {
+        TlsOptions tls;
+        tls.ca_file = pki.ca_cert;
+        tls.server_name = "localhost";
+        tls.certificate_file = certificate;
+        tls.private_key_file = key;
+        return tls;
+    }
+
+    TempDir pki_directory;
+    TestPki pki;
+    std::unique_ptr<GatewayStack> stack;
+};
+
+TEST_F(AdminApiOverTls, KnowsPrincipalsByTheirClientCertificate) {
+    auto ops = with_certificate(pki.client_cert, pki.client_key);
+    auto listed = admin("GET", "/admin/users", ops);
+    EXPECT_EQ(listed.status, 200u) << listed.body;
+    auto created = admin("POST", "/admin/clients", ops, {{"Content-Type", "application/json"}},
+                         R"({"client_id":"reports"})");
+    EXPECT_EQ(created.status, 201u) << created.body;
+    EXPECT_TRUE(stack->gateway->wait_for_security_log(
+        "\"action\":\"client.create\",\"target\":\"reports\",\"principal\":\"ops-laptop\""));
+
+    // A certificate of the same CA that no principal names proves nothing.
+    auto unknown = with_certificate(pki.client_san_cert, pki.client_san_key);
+    EXPECT_EQ(admin("GET", "/admin/users", unknown).status, 401u);
+
+    // A wrong token is not rescued by a good certificate.
+    EXPECT_EQ(admin("GET", "/admin/users", ops, {{"Authorization", "Bearer wrong"}}).status, 401u);
+}
+
+TEST_F(AdminApiOverTls, TheTokenStillWorksAndPlainHttpIsRefused) {
+    TlsOptions no_certificate;
+    no_certificate.ca_file = pki.ca_cert;
+    no_certificate.server_name = "localhost";
+    EXPECT_EQ(admin("GET", "/admin/users", no_certificate).status, 401u);
+    EXPECT_EQ(
+        admin("GET", "/admin/users", no_certificate, {{"Authorization", bearer(test_admin_token)}})
+            .status,
+        200u);
+    EXPECT_EQ(admin("GET", "/healthz", no_certificate).status, 200u);
+    EXPECT_ANY_THROW(http_request(stack->admin_port, "GET", "/healthz"));
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ TEST(AdminConfig, RefusesBadSources) {
 
 TEST(AdminAccess, IdentifiesTheOperatorAndPrincipalsByToken) {
     std::vector<rampart::config::AdminPrincipal> principals{
-        {"grafana", AdminRole::viewer, viewer_hash}};
+        {"grafana", AdminRole::viewer, viewer_hash, ""}};
     const std::string operator_token = "operator-token-0123456789abcdef0123456789";
 
     auto operator_caller = rampart::admin::identify_admin_caller("Bearer " + operator_token,
@@ -131,6 +131,35 @@ TEST(AdminAccess, IdentifiesTheOperatorAndPrincipalsByToken) {
         rampart::admin::identify_admin_caller("Bearer " + viewer_hash, operator_token, principals));
     // No operator token configured: an empty bearer never matches it.
     EXPECT_FALSE(rampart::admin::identify_admin_caller("Bearer x", "", {}));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(AdminConfig, CertificatePrincipalsNeedAnAdminListenerThatVerifiesClients) {
+    auto certificate_principal = std::string(
+        "  principals:\n    - name: ops\n      role: admin\n"
+        "      certificate_subject: CN=ops,O=Example\n");
+    auto without_tls = error_of(base + certificate_principal);
+    EXPECT_NE(without_tls.find("admin.principals[0].certificate_subject"), std::string::npos)
+        << without_tls;
+    EXPECT_NE(without_tls.find("client_ca"), std::string::npos) << without_tls;
+
+    auto both = error_of(base + principal("ops", "admin", viewer_hash) +
+                         "      certificate_subject: CN=ops\n");
+    EXPECT_NE(both.find("exactly one of token_sha256 and certificate_subject"), std::string::npos)
+        << both;
+    auto neither = error_of(base + "  principals:\n    - name: ops\n      role: admin\n");
+    EXPECT_NE(neither.find("exactly one"), std::string::npos) << neither;
+
+    auto settings = load_settings_text(
+        base + "  tls: {self_signed: true, client_ca: /etc/ca.pem}\n" + certificate_principal,
+        "admin.yaml");
+    ASSERT_EQ(settings.admin.principals.size(), 1u);
+    EXPECT_EQ(settings.admin.principals[0].certificate_subject, "CN=ops,O=Example");
+    EXPECT_TRUE(settings.admin.principals[0].token_sha256.empty());
+    ASSERT_TRUE(settings.admin.tls);
 }
 
 }  // namespace
