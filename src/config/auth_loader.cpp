@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "config/settings.hpp"
+
 namespace rampart::config {
 
 namespace {
@@ -112,10 +114,8 @@ TokenServiceSettings read_token_service(const Section& section, const std::strin
     if (auto signing = section.optional_section("signing")) {
         service.signing = read_signing(*signing);
     }
+    // Off unless said (PWD-12); a client must also be allowed the grant.
     service.password_grant = section.boolean("password_grant", false);
-    if (service.password_grant) {
-        section.fail("password_grant", "the password grant is not available in this build yet");
-    }
     service.introspection_public = section.boolean("introspection_public", true);
     service.hashing_threads = static_cast<std::uint32_t>(
         section.integer("hashing_threads", service.hashing_threads, 1, 64));
@@ -200,6 +200,135 @@ ApiKeySettings read_api_keys(const Section& section) {
     return keys;
 }
 
+// The naming rules of `rampart apikeys create`: a certificate consumer and an
+// API key consumer are named alike, and so are their roles and scopes.
+constexpr std::size_t maximum_name_characters = 128;
+
+bool is_consumer_character(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '@' || c == ':' || c == '-';
+}
+
+bool is_role_or_scope_character(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '/' || c == '-';
+}
+
+std::vector<std::string> read_role_or_scope_names(const Section& section, std::string_view key) {
+    auto names = section.strings(key);
+    for (const auto& name : names) {
+        if (name.empty() || name.size() > maximum_name_characters ||
+            !std::all_of(name.begin(), name.end(), is_role_or_scope_character)) {
+            section.fail(
+                key, "\"" + name + "\" is not valid: use 1 to 128 letters, digits and . _ : / -");
+        }
+        if (std::count(names.begin(), names.end(), name) > 1) {
+            section.fail(key, "\"" + name + "\" is listed twice");
+        }
+    }
+    return names;
+}
+
+// Visible ASCII only: what OpenSSL's RFC 2253 subject and the alternative
+// names Rampart keeps (net/client_certificate.hpp) can ever be.
+bool is_certificate_name(std::string_view value) {
+    return !value.empty() &&
+           std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+// Reads whichever of subject, dns_name, uri and email are present; returns
+// how many were.
+int read_certificate_matchers(const Section& section, CertificateConsumer& consumer) {
+    static constexpr std::pair<std::string_view, CertificateField> matchers[] = {
+        {"subject", CertificateField::subject},
+        {"dns_name", CertificateField::dns_name},
+        {"uri", CertificateField::uri},
+        {"email", CertificateField::email}};
+    int found = 0;
+    for (const auto& [key, field] : matchers) {
+        if (!section.has(key)) {
+            continue;
+        }
+        ++found;
+        consumer.field = field;
+        consumer.value = section.string(key);
+        if (!is_certificate_name(consumer.value)) {
+            section.fail(key, "must be a non-empty name of printable ASCII characters");
+        }
+    }
+    return found;
+}
+
+CertificateConsumer read_certificate_consumer(const Section& section) {
+    CertificateConsumer consumer;
+    consumer.location = location_of(section);
+    consumer.name = section.string("name");
+    if (consumer.name.empty() || consumer.name.size() > maximum_name_characters ||
+        !std::all_of(consumer.name.begin(), consumer.name.end(), is_consumer_character)) {
+        section.fail("name", "\"" + consumer.name +
+                                 "\" is not valid: use 1 to 128 letters, digits and . _ @ : -");
+    }
+    int matchers = read_certificate_matchers(section, consumer);
+    consumer.roles = read_role_or_scope_names(section, "roles");
+    consumer.scopes = read_role_or_scope_names(section, "scopes");
+    section.finish();  // first, so that a misspelt matcher is named as such
+    if (matchers != 1) {
+        section.fail("exactly one of subject, dns_name, uri and email is required");
+    }
+    return consumer;
+}
+
+std::unordered_map<std::string, std::size_t>& index_for(MtlsSettings& mtls,
+                                                        CertificateField field) {
+    switch (field) {
+        case CertificateField::subject:
+            return mtls.by_subject;
+        case CertificateField::dns_name:
+            return mtls.by_dns_name;
+        case CertificateField::uri:
+            return mtls.by_uri;
+        case CertificateField::email:
+            break;
+    }
+    return mtls.by_email;
+}
+
+const char* key_of(CertificateField field) {
+    switch (field) {
+        case CertificateField::subject:
+            return "subject";
+        case CertificateField::dns_name:
+            return "dns_name";
+        case CertificateField::uri:
+            return "uri";
+        case CertificateField::email:
+            break;
+    }
+    return "email";
+}
+
+MtlsSettings read_mtls(const Section& section) {
+    MtlsSettings mtls;
+    std::set<std::string> names;
+    for (const auto& entry : section.sections("consumers")) {
+        auto consumer = read_certificate_consumer(entry);
+        if (!names.insert(consumer.name).second) {
+            entry.fail("name", "two mtls consumers are named \"" + consumer.name + "\"");
+        }
+        auto [existing, inserted] =
+            index_for(mtls, consumer.field).emplace(consumer.value, mtls.consumers.size());
+        if (!inserted) {
+            entry.fail(key_of(consumer.field), "is already mapped to the consumer \"" +
+                                                   mtls.consumers[existing->second].name +
+                                                   "\" at " +
+                                                   mtls.consumers[existing->second].location);
+        }
+        mtls.consumers.push_back(std::move(consumer));
+    }
+    section.finish();
+    return mtls;
+}
+
 AuthMethod parse_method(const Section& section, std::string_view key, const std::string& name) {
     if (name == "jwt") {
         return AuthMethod::jwt;
@@ -210,7 +339,11 @@ AuthMethod parse_method(const Section& section, std::string_view key, const std:
     if (name == "basic") {
         return AuthMethod::basic;
     }
-    section.fail(key, "unknown authentication method \"" + name + "\" (none, jwt, api_key, basic)");
+    if (name == "mtls") {
+        return AuthMethod::mtls;
+    }
+    section.fail(
+        key, "unknown authentication method \"" + name + "\" (none, jwt, api_key, basic, mtls)");
 }
 
 std::vector<AuthMethod> parse_methods(const Section& section, std::string_view key,
@@ -233,6 +366,23 @@ std::vector<AuthMethod> parse_methods(const Section& section, std::string_view k
         methods.push_back(method);
     }
     return methods;
+}
+
+// A certificate can only map to a consumer if some listener verifies client
+// certificates and some consumer is configured; otherwise every request fails.
+void check_mtls_route(const AuthSettings& auth, const std::vector<Listener>& listeners,
+                      const Section& section) {
+    bool verified = std::any_of(listeners.begin(), listeners.end(), [](const Listener& listener) {
+        return listener.tls && listener.tls->client_ca_file;
+    });
+    if (!verified) {
+        section.fail("auth",
+                     "accepts mtls, but no listener verifies client certificates (set "
+                     "tls.client_ca on a listener)");
+    }
+    if (auth.mtls.consumers.empty()) {
+        section.fail("auth", "accepts mtls, but no consumer is configured (mtls.consumers)");
+    }
 }
 
 }  // namespace
@@ -258,6 +408,9 @@ AuthSettings read_auth_settings(const Section& root, const std::string& default_
     }
     if (auto keys = root.optional_section("api_keys")) {
         auth.api_keys = read_api_keys(*keys);
+    }
+    if (auto mtls = root.optional_section("mtls")) {
+        auth.mtls = read_mtls(*mtls);
     }
     if (auto master = root.optional_section("master_key")) {
         auth.master_key_environment = master->string("environment", auth.master_key_environment);
@@ -286,7 +439,10 @@ RouteAuth read_route_auth(const Section& section) {
 }
 
 void check_route_auth(const RouteAuth& route_auth, const AuthSettings& auth,
-                      const Section& section) {
+                      const std::vector<Listener>& listeners, const Section& section) {
+    if (route_auth.accepts(AuthMethod::mtls)) {
+        check_mtls_route(auth, listeners, section);
+    }
     if (!route_auth.accepts(AuthMethod::jwt)) {
         return;
     }

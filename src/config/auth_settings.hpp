@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/yaml_reader.hpp"
@@ -15,7 +16,7 @@ namespace rampart::config {
 
 using namespace std::chrono_literals;
 
-enum class AuthMethod { jwt, api_key, basic };
+enum class AuthMethod { jwt, api_key, basic, mtls };
 
 // What a route accepts. No methods: `auth: none`, said explicitly.
 struct RouteAuth {
@@ -119,11 +120,35 @@ struct ApiKeySettings {
     Duration rotation_overlap = 24h;  // the old key stays valid this long after a rotation
 };
 
+// Which name of a verified client certificate an mtls consumer is recognised by.
+enum class CertificateField { subject, dns_name, uri, email };
+
+// A consumer recognised by its client certificate (`mtls.consumers`).
+struct CertificateConsumer {
+    std::string name;
+    CertificateField field = CertificateField::subject;
+    std::string value;  // matched exactly, byte for byte
+    std::vector<std::string> roles;
+    std::vector<std::string> scopes;
+    std::string location;  // file:line, for messages
+};
+
+struct MtlsSettings {
+    std::vector<CertificateConsumer> consumers;
+    // Compiled when the configuration loads: the index in `consumers` of each
+    // subject and alternative name, so a request costs hash lookups only.
+    std::unordered_map<std::string, std::size_t> by_subject;
+    std::unordered_map<std::string, std::size_t> by_dns_name;
+    std::unordered_map<std::string, std::size_t> by_uri;
+    std::unordered_map<std::string, std::size_t> by_email;
+};
+
 struct AuthSettings {
     TokenServiceSettings token_service;
     std::vector<ExternalIssuerSettings> issuers;
     JwtSettings jwt;
     ApiKeySettings api_keys;
+    MtlsSettings mtls;
     // The master key that seals signing keys at rest: from this environment
     // variable, else this file, else (embedded default) <data>/master.key.
     std::string master_key_environment = "RAMPART_MASTER_KEY";

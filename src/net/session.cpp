@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "net/client_certificate.hpp"
 #include "net/framing.hpp"
 #include "net/path_normalizer.hpp"
 #include "net/read_deadline.hpp"
@@ -208,12 +209,13 @@ template <typename Stream>
 class Connection {
   public:
     Connection(Worker& worker, Stream& stream, beast::tcp_stream& tcp, asio::ip::address peer,
-               bool over_tls)
+               bool over_tls, const ClientCertificate* client_certificate)
         : worker_(worker),
           stream_(stream),
           tcp_(tcp),
           peer_(std::move(peer)),
           over_tls_(over_tls),
+          client_certificate_(client_certificate),
           read_deadline_(tcp),
           buffer_(max_head_bytes(worker.current_snapshot()->settings().limits) +
                   read_buffer_slack) {}
@@ -253,6 +255,7 @@ class Connection {
         exchange.peer_address = peer_;
         exchange.client_address = peer_;
         exchange.over_tls = over_tls_;
+        exchange.client_certificate = client_certificate_;
         exchange.security_events = &worker_.server().security_events();
         exchange.worker_index = worker_.index();
         exchange.body_limit = snapshot->settings().limits.max_body_bytes;
@@ -487,6 +490,7 @@ class Connection {
     beast::tcp_stream& tcp_;
     asio::ip::address peer_;
     bool over_tls_;
+    const ClientCertificate* client_certificate_;  // null: none verified
     ReadDeadline read_deadline_;
     beast::flat_buffer buffer_;
 };
@@ -516,7 +520,11 @@ asio::awaitable<void> run_https_session(Worker& worker, asio::ip::tcp::socket so
         co_return;
     }
     snapshot.reset();  // each request takes the snapshot current when it starts
-    Connection<beast::ssl_stream<beast::tcp_stream>> connection(worker, stream, tcp, peer, true);
+    // Once per connection: the certificate cannot change after the handshake
+    // (renegotiation is off), and its names are all an authentication needs.
+    auto client_certificate = verified_client_certificate(stream.native_handle());
+    Connection<beast::ssl_stream<beast::tcp_stream>> connection(
+        worker, stream, tcp, peer, true, client_certificate ? &*client_certificate : nullptr);
     co_await connection.serve();
 }
 

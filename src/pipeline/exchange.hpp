@@ -20,6 +20,9 @@
 namespace rampart::config {
 class Snapshot;
 }
+namespace rampart::net {
+struct ClientCertificate;
+}
 namespace rampart::observe {
 class SecurityEvents;
 }
@@ -52,6 +55,9 @@ struct Exchange {
         client_address;  // the peer, or from X-Forwarded-For via trusted proxies
     bool peer_is_trusted_proxy = false;
     bool over_tls = true;
+    // The connection's verified client certificate, read once after the
+    // handshake; null without one (and on plain HTTP). Owned by the session.
+    const net::ClientCertificate* client_certificate = nullptr;
     std::string request_id;
 
     // Set when the request carried credentials (Authorization, Cookie, an API

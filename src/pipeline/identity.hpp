@@ -10,16 +10,18 @@
 
 namespace rampart::pipeline {
 
-enum class CredentialKind { access_token, api_key, basic };
-enum class SubjectKind { user, client, api_key_consumer };
+enum class CredentialKind { access_token, api_key, basic, mtls };
+// certificate_consumer: an `mtls.consumers` entry, recognised by its client certificate.
+enum class SubjectKind { user, client, api_key_consumer, certificate_consumer };
 
 struct Identity {
     CredentialKind credential = CredentialKind::access_token;
     SubjectKind kind = SubjectKind::user;
-    std::string subject;      // sub of the token, user id for Basic, key id for an API key
+    // sub of the token, user id for Basic, key id for an API key, consumer name for mtls
+    std::string subject;
     std::string issuer_name;  // "rampart" or a configured issuer; empty for API keys and Basic
     std::string client_id;
-    std::string consumer;  // the API key's consumer name
+    std::string consumer;  // the API key's or the client certificate's consumer name
     std::string username;  // for Basic
     std::vector<std::string> scopes;
     std::vector<std::string> roles;

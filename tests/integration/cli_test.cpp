@@ -443,7 +443,7 @@ TEST_F(CliTest, BadClientIdsAndGrantsAreRefused) {
                                                {"clients", "add", "bad id"},
                                                {"clients", "add", "caf\xc3\xa9"},
                                                {"clients", "add", std::string(129, 'a')},
-                                               {"clients", "add", "app", "--grants", "password"},
+                                               {"clients", "add", "app", "--grants", "implicit"},
                                                {"clients", "add", "app", "--grants", ""},
                                                {"clients", "remove", "rampart-login"},
                                                {"clients", "remove", "missing"},
@@ -459,6 +459,11 @@ TEST_F(CliTest, BadClientIdsAndGrantsAreRefused) {
     auto duplicate = rampart({"clients", "add", std::string(128, 'a')});
     EXPECT_NE(duplicate.status, 0);
     EXPECT_TRUE(contains(duplicate.errors, "already exists")) << duplicate.errors;
+
+    // PWD-12: the password grant is allowed per client (the service must enable it too).
+    auto password_client = rampart({"clients", "add", "app", "--grants", "password,refresh_token"});
+    ASSERT_EQ(password_client.status, 0) << password_client.errors;
+    EXPECT_TRUE(contains(row_of(rampart({"clients", "list"}).output, "app"), "password"));
 }
 
 TEST_F(CliTest, KeyRotationPublishesANewKeyAndRetiresTheOld) {

@@ -143,6 +143,9 @@ TestPki make_test_pki(const TempDir& directory) {
     Certificate server = make_leaf("localhost", "serverAuth", "DNS:localhost,IP:127.0.0.1", ca);
     Certificate client = make_leaf("test-client", "clientAuth", "", ca);
     Certificate other_ca = make_ca("Unrelated Test CA");
+    Certificate client_san = make_leaf(
+        "billing-client", "clientAuth",
+        "DNS:billing.internal,URI:spiffe://example.test/billing,email:billing@example.test", ca);
     return TestPki{
         .ca_cert = write_certificate(directory, "pki/ca.crt", ca),
         .server_cert = write_certificate(directory, "pki/server.crt", server),
@@ -150,6 +153,8 @@ TestPki make_test_pki(const TempDir& directory) {
         .client_cert = write_certificate(directory, "pki/client.crt", client),
         .client_key = write_key(directory, "pki/client.key", client),
         .other_ca_cert = write_certificate(directory, "pki/other-ca.crt", other_ca),
+        .client_san_cert = write_certificate(directory, "pki/client-san.crt", client_san),
+        .client_san_key = write_key(directory, "pki/client-san.key", client_san),
     };
 }
 

@@ -17,6 +17,10 @@ struct TestPki {
     std::string client_cert;  // CN=test-client, clientAuth, by the CA
     std::string client_key;
     std::string other_ca_cert;  // an unrelated CA: trusting it must not verify the above
+    // CN=billing-client, clientAuth, by the CA, with subjectAltName DNS:billing.internal,
+    // URI:spiffe://example.test/billing and email:billing@example.test.
+    std::string client_san_cert;
+    std::string client_san_key;
 };
 
 TestPki make_test_pki(const TempDir& directory);

@@ -69,6 +69,34 @@ TEST(AuthConfig, TokenServiceDefaults) {
     EXPECT_FALSE(service.password_grant);
 }
 
+// PWD-12: the password grant loads when asked for, and only then; the password change
+// is a built-in route that needs an access token of Rampart's own.
+TEST(AuthConfig, PasswordGrantAndPasswordChangeRoute) {
+    auto settings = load_settings_text(
+        base + "token_service: {password_grant: true}\n" + route("jwt"), "t.yaml");
+    EXPECT_TRUE(settings.auth.token_service.password_grant);
+    settings = load_settings_text(base + "token_service: {password_grant: false}\n" + route("jwt"),
+                                  "t.yaml");
+    EXPECT_FALSE(settings.auth.token_service.password_grant);
+    auto message = error_of(base + "token_service: {password_grant: yes please}\n" + route("jwt"));
+    EXPECT_NE(message.find("token_service.password_grant"), std::string::npos) << message;
+
+    settings = load_settings_text(
+        base + "token_service: {issuer: 'https://h.example/t1'}\n" + route("jwt"), "t.yaml");
+    const rampart::config::Route* change = nullptr;
+    for (const auto& candidate : settings.routes) {
+        if (candidate.handler == "password") {
+            change = &candidate;
+        }
+    }
+    ASSERT_NE(change, nullptr);
+    EXPECT_EQ(change->path, "/t1/auth/password");
+    EXPECT_EQ(change->methods, std::vector<std::string>{"POST"});
+    EXPECT_TRUE(change->auth.accepts(AuthMethod::jwt));
+    EXPECT_FALSE(change->auth.accepts(AuthMethod::basic));
+    EXPECT_EQ(change->auth.issuers, std::vector<std::string>{"rampart"});
+}
+
 TEST(AuthConfig, UnknownMethodsAndMixingNoneAreRefused) {
     auto message = error_of(base + route("[jwt, oauth]"));
     EXPECT_NE(

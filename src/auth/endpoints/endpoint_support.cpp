@@ -6,10 +6,12 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
 
+#include "auth/password_check.hpp"
 #include "auth/secret_token.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
 #include "util/ascii.hpp"
+#include "util/strict_json.hpp"
 
 namespace rampart::auth::endpoints {
 
@@ -75,7 +77,77 @@ std::optional<PresentedClient> basic_client(std::string_view authorization) {
     return PresentedClient{std::move(*id), std::move(*secret)};
 }
 
+util::StrictJsonLimits small_document() {
+    util::StrictJsonLimits limits;
+    limits.max_bytes = 8 * 1024;
+    limits.max_depth = 2;
+    limits.max_members = 8;
+    limits.max_string_bytes = 4 * 1024;
+    return limits;
+}
+
 }  // namespace
+
+std::optional<std::vector<std::string>> read_json_strings(
+    const pipeline::Exchange& exchange, std::initializer_list<std::string_view> names) {
+    auto parsed = util::parse_strict_json(exchange.request.body(), small_document());
+    if (!parsed || !parsed->is_object()) {
+        return std::nullopt;
+    }
+    const auto& object = parsed->as_object();
+    if (object.size() != names.size()) {
+        return std::nullopt;
+    }
+    std::vector<std::string> values;
+    for (auto name : names) {
+        const auto* member = object.if_contains(name);
+        if (member == nullptr || !member->is_string() || member->as_string().empty()) {
+            return std::nullopt;
+        }
+        values.emplace_back(member->as_string());
+    }
+    return values;
+}
+
+std::string throttle_account(std::string_view username) {
+    std::string account(username);
+    for (auto& c : account) {
+        c = util::ascii_lower(c);
+    }
+    return account;
+}
+
+boost::asio::awaitable<PasswordVerification> verify_user_password(pipeline::Exchange& exchange,
+                                                                  AuthRuntime& runtime,
+                                                                  std::string_view username,
+                                                                  std::string_view password) {
+    PasswordVerification result;
+    auto account = throttle_account(username);
+    auto& throttle = runtime.login_throttle();
+    auto throttle_now = LoginThrottle::Clock::now();
+    auto decision = throttle.check(account, exchange.client_address, throttle_now);
+    if (!decision.allowed) {
+        result.outcome = PasswordVerification::Outcome::throttled;
+        result.retry_after = decision.retry_after;
+        co_return result;
+    }
+    PasswordCheck check;
+    bool ran = co_await runtime.blocking_pool().run(
+        [&] { check = check_user_password(runtime, username, password); });
+    if (!ran) {
+        result.outcome = PasswordVerification::Outcome::busy;
+        co_return result;
+    }
+    if (!check.failure.empty()) {
+        throttle.record_failure(account, exchange.client_address, throttle_now);
+        result.failure = check.failure;
+        co_return result;
+    }
+    throttle.record_success(account, exchange.client_address, throttle_now);
+    result.outcome = PasswordVerification::Outcome::verified;
+    result.user = std::move(check.user);
+    co_return result;
+}
 
 std::chrono::system_clock::time_point now_seconds() {
     return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());

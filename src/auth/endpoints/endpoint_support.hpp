@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/auth_runtime.hpp"
 #include "pipeline/exchange.hpp"
@@ -64,6 +65,35 @@ struct ClientRequest {
 // verified client is invalid_client too.
 boost::asio::awaitable<std::optional<ClientRequest>> read_client_request(
     pipeline::Exchange& exchange, AuthRuntime& runtime, bool client_required);
+
+// The string members `names` of a JSON object body, read with the strict
+// reader and small limits, and nothing else: an empty or missing member, any
+// other member or a duplicate refuses the whole body.
+std::optional<std::vector<std::string>> read_json_strings(
+    const pipeline::Exchange& exchange, std::initializer_list<std::string_view> names);
+
+// The login throttle's account for a username: ASCII case folded, as the
+// store matches usernames, so every way of presenting a password counts
+// against the same account.
+std::string throttle_account(std::string_view username);
+
+struct PasswordVerification {
+    enum class Outcome { verified, refused, throttled, busy };
+    Outcome outcome = Outcome::refused;
+    std::string_view failure;             // the reason for the security log, when refused
+    std::chrono::seconds retry_after{0};  // when throttled
+    store::User user;                     // when verified
+};
+
+// One user's password, checked as /auth/login checks it: the login throttle
+// first (per account and per address, PWD-06, PWD-07), then
+// check_user_password on the blocking pool (dummy hash for an unknown user,
+// PWD-03), and the failure or success counted. Answers nothing and emits no
+// event: each caller has its own answer and event names.
+boost::asio::awaitable<PasswordVerification> verify_user_password(pipeline::Exchange& exchange,
+                                                                  AuthRuntime& runtime,
+                                                                  std::string_view username,
+                                                                  std::string_view password);
 
 std::chrono::system_clock::time_point now_seconds();
 std::int64_t unix_seconds(std::chrono::system_clock::time_point time);

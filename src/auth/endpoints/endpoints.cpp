@@ -27,6 +27,7 @@ std::shared_ptr<const pipeline::Handler> make_handler(std::string_view name,
     static const std::pair<std::string_view, Factory> factories[] = {
         {"login", make_login_handler},
         {"logout", make_logout_handler},
+        {"password", make_password_change_handler},
         {"token", make_token_handler},
         {"revoke", make_revocation_handler},
         {"introspect", make_introspection_handler},

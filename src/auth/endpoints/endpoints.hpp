@@ -1,5 +1,5 @@
 // The token service's built-in routes (config/loader.cpp adds them when
-// token_service is enabled): login and logout, the OAuth token, revocation
+// token_service is enabled): login, logout and password change, the OAuth token, revocation
 // and introspection endpoints, the JWKS and the RFC 8414 metadata.
 #pragma once
 
@@ -21,6 +21,8 @@ std::shared_ptr<const pipeline::Handler> make_handler(std::string_view name,
 
 std::shared_ptr<const pipeline::Handler> make_login_handler(const config::Settings&, AuthRuntime*);
 std::shared_ptr<const pipeline::Handler> make_logout_handler(const config::Settings&, AuthRuntime*);
+std::shared_ptr<const pipeline::Handler> make_password_change_handler(const config::Settings&,
+                                                                      AuthRuntime*);
 std::shared_ptr<const pipeline::Handler> make_token_handler(const config::Settings&, AuthRuntime*);
 std::shared_ptr<const pipeline::Handler> make_revocation_handler(const config::Settings&,
                                                                  AuthRuntime*);

@@ -65,6 +65,9 @@ class MetadataHandler final : public pipeline::Handler {
             base.pop_back();
         }
         boost::json::array grants{"refresh_token", "client_credentials"};
+        if (service.password_grant) {
+            grants.emplace_back("password");  // only when served (META-02)
+        }
         boost::json::object document{
             {"issuer", service.issuer},
             {"token_endpoint", base + "/oauth2/token"},

@@ -1,11 +1,13 @@
 // POST /oauth2/token (RFC 6749): the refresh_token grant, with rotation and
 // reuse detection in one store transaction (RT-02..RT-08), and
-// client_credentials (OAUTH-05). The password grant is off by default.
+// client_credentials (OAUTH-05), and the resource-owner password grant, off
+// unless the service enables it and the client is allowed it (PWD-12).
 #include <algorithm>
 
 #include "auth/endpoints/endpoint_support.hpp"
 #include "auth/endpoints/endpoints.hpp"
 #include "auth/endpoints/token_issuance.hpp"
+#include "auth/password_hasher.hpp"
 #include "auth/secret_token.hpp"
 #include "observe/security_events.hpp"
 
@@ -61,6 +63,8 @@ class TokenHandler final : public pipeline::Handler {
             co_await refresh(exchange, form, client);
         } else if (*grant == "client_credentials") {
             client_credentials(exchange, form, client);
+        } else if (*grant == "password" && settings_.auth.token_service.password_grant) {
+            co_await password(exchange, form, client);
         } else {
             set_oauth_error(exchange, "unsupported_grant_type");
         }
@@ -232,6 +236,90 @@ class TokenHandler final : public pipeline::Handler {
                                        {{"client_id", client.client->client_id}});
         set_json(exchange, http::status::ok,
                  token_response(*access, scopes, std::nullopt));  // no RT (OAUTH-05)
+    }
+
+    // RFC 6749 §4.3: the user's password, checked as /auth/login checks it
+    // (same throttle, same dummy hash, one invalid_grant for every failure).
+    // Scopes: none unless asked for, and only what the client may ask for;
+    // roles: the user's, as for a login.
+    boost::asio::awaitable<void> password(pipeline::Exchange& exchange, const Form& form,
+                                          const ClientAuthentication& client) const {
+        if (!client.client) {
+            set_oauth_error(exchange, "invalid_client");  // never for a public client
+            co_return;
+        }
+        if (!allows_grant(*client.client, "password")) {
+            set_oauth_error(exchange, "unauthorized_client");
+            co_return;
+        }
+        auto username = parameter(form, "username");
+        auto password = parameter(form, "password");
+        if (!username || !password || password->size() > maximum_password_bytes) {
+            set_oauth_error(exchange, "invalid_request");
+            co_return;
+        }
+        auto requested = parameter(form, "scope");
+        auto scopes = requested ? split_scopes(*requested) : std::vector<std::string>{};
+        if (!is_subset(scopes, client.client->allowed_scopes)) {
+            set_oauth_error(exchange, "invalid_scope");
+            co_return;
+        }
+        const auto& client_id = client.client->client_id;
+        auto verified = co_await verify_user_password(exchange, runtime_, *username, *password);
+        if (!answer_password_failure(exchange, verified, *username, client_id)) {
+            co_return;
+        }
+        auto session = co_await start_user_session(exchange, settings_, runtime_, verified.user,
+                                                   client_id, scopes);
+        if (!session) {
+            co_return;
+        }
+        exchange.security_events->emit("login_succeeded", &exchange,
+                                       {{"subject", verified.user.id},
+                                        {"family_id", session->refresh.record.family_id},
+                                        {"grant", "password"},
+                                        {"client_id", client_id}});
+        // The family is stored either way (its id in "sid" lets a password
+        // change or a logout end the access token); the refresh token is handed
+        // out only to a client allowed to use it (OAUTH-06).
+        std::optional<std::string> refresh_token;
+        if (allows_grant(*client.client, "refresh_token")) {
+            refresh_token = std::move(session->refresh.token);
+        }
+        set_json(exchange, http::status::ok,
+                 token_response(session->access, scopes, refresh_token));
+    }
+
+    // Answers a password that was not verified and returns false; true when it was.
+    static bool answer_password_failure(pipeline::Exchange& exchange,
+                                        const PasswordVerification& verified,
+                                        std::string_view username, std::string_view client_id) {
+        using Outcome = PasswordVerification::Outcome;
+        switch (verified.outcome) {
+            case Outcome::verified:
+                return true;
+            case Outcome::throttled:
+                exchange.security_events->emit(
+                    "login_throttled", &exchange,
+                    {{"username", username}, {"grant", "password"}, {"client_id", client_id}});
+                set_json(exchange, http::status::too_many_requests,
+                         boost::json::object{{"error", "temporarily_unavailable"}});
+                exchange.response.set(http::field::retry_after,
+                                      std::to_string(verified.retry_after.count()));
+                return false;
+            case Outcome::busy:
+                set_busy(exchange);
+                return false;
+            case Outcome::refused:
+                exchange.security_events->emit("login_failed", &exchange,
+                                               {{"username", username},
+                                                {"reason", verified.failure},
+                                                {"grant", "password"},
+                                                {"client_id", client_id}});
+                set_oauth_error(exchange, "invalid_grant");
+                return false;
+        }
+        return false;
     }
 
     const config::Settings& settings_;

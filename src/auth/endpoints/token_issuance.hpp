@@ -3,6 +3,7 @@
 // Only the hash of a refresh token is stored (RT-01).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include <optional>
@@ -11,6 +12,7 @@
 
 #include "auth/access_token_issuer.hpp"
 #include "auth/auth_runtime.hpp"
+#include "pipeline/exchange.hpp"
 #include "store/records.hpp"
 
 namespace rampart::auth::endpoints {
@@ -26,6 +28,20 @@ NewRefreshToken new_refresh_family(const config::TokenServiceSettings& settings,
                                    std::string subject, store::SubjectKind kind,
                                    std::string client_id, std::vector<std::string> scopes,
                                    store::Time now);
+
+struct UserSession {
+    IssuedAccessToken access;
+    NewRefreshToken refresh;
+};
+
+// A new session for `user` through `client_id` (PWD-09): a new refresh family,
+// stored on the blocking pool, and its first access token, carrying the
+// user's roles and the family as "sid" so that ending the family ends it.
+// When either cannot be made the exchange is answered (503) and the result is
+// empty.
+boost::asio::awaitable<std::optional<UserSession>> start_user_session(
+    pipeline::Exchange& exchange, const config::Settings& settings, AuthRuntime& runtime,
+    const store::User& user, std::string client_id, std::vector<std::string> scopes);
 
 // The idle expiry of a token issued at `now` in a family that ends at `family_end`.
 store::Time idle_expiry(const config::TokenServiceSettings& settings, store::Time now,

@@ -10,6 +10,7 @@
 #include "auth/jwt_verifier.hpp"
 #include "auth/password_check.hpp"
 #include "auth/secret_token.hpp"
+#include "net/client_certificate.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
 #include "util/ascii.hpp"
@@ -117,13 +118,55 @@ std::string throttle_account(std::string_view username) {
     return account;
 }
 
+// The consumer a verified client certificate maps to: by its subject or by any
+// of its alternative names. A certificate whose names map to two different
+// consumers maps to none, rather than to whichever is looked up first.
+struct CertificateMatch {
+    const config::CertificateConsumer* consumer = nullptr;
+    bool ambiguous = false;
+};
+
+void match_name(const config::MtlsSettings& mtls,
+                const std::unordered_map<std::string, std::size_t>& index, const std::string& name,
+                CertificateMatch& match) {
+    auto found = index.find(name);
+    if (found == index.end()) {
+        return;
+    }
+    const auto* consumer = &mtls.consumers[found->second];
+    if (match.consumer != nullptr && match.consumer != consumer) {
+        match.ambiguous = true;
+    }
+    match.consumer = consumer;
+}
+
+void match_names(const config::MtlsSettings& mtls,
+                 const std::unordered_map<std::string, std::size_t>& index,
+                 const std::vector<std::string>& names, CertificateMatch& match) {
+    for (const auto& name : names) {
+        match_name(mtls, index, name, match);
+    }
+}
+
+CertificateMatch match_certificate(const config::MtlsSettings& mtls,
+                                   const net::ClientCertificate& certificate) {
+    CertificateMatch match;
+    match_name(mtls, mtls.by_subject, certificate.subject, match);
+    match_names(mtls, mtls.by_dns_name, certificate.dns_names, match);
+    match_names(mtls, mtls.by_uri, certificate.uri_names, match);
+    match_names(mtls, mtls.by_email, certificate.email_addresses, match);
+    return match;
+}
+
 class AuthenticationStage final : public Stage {
   public:
     AuthenticationStage(config::RouteAuth route_auth, std::unique_ptr<auth::JwtVerifier> jwt,
-                        std::string api_key_header, auth::AuthRuntime* runtime)
+                        std::string api_key_header, config::MtlsSettings mtls,
+                        auth::AuthRuntime* runtime)
         : route_auth_(std::move(route_auth)),
           jwt_(std::move(jwt)),
           api_key_header_(std::move(api_key_header)),
+          mtls_(std::move(mtls)),
           runtime_(runtime) {
         // One challenge per accepted scheme, each its own header field, in the
         // route's order. ApiKey is no registered scheme: it is offered only
@@ -141,6 +184,16 @@ class AuthenticationStage final : public Stage {
                 case config::AuthMethod::basic:
                     // RFC 7617 §2.1: the only charset it allows, and no error parameter.
                     challenges_.push_back({"Basic realm=\"rampart\", charset=\"UTF-8\"", false});
+                    break;
+                case config::AuthMethod::mtls:
+                    // No HTTP scheme carries a TLS client certificate, yet a 401
+                    // needs a challenge (RFC 9110 §11.6.1). Like ApiKey, an
+                    // unregistered one, only when no standard scheme is offered:
+                    // claiming Bearer would send clients looking for a token.
+                    if (!route_auth_.accepts(config::AuthMethod::jwt) &&
+                        !route_auth_.accepts(config::AuthMethod::basic)) {
+                        challenges_.push_back({"ClientCertificate realm=\"rampart\"", false});
+                    }
                     break;
             }
         }
@@ -201,6 +254,12 @@ class AuthenticationStage final : public Stage {
         }
         if (!api_key_value.empty() && route_auth_.accepts(config::AuthMethod::api_key)) {
             return authenticate_api_key(exchange, api_key_value, *directory);
+        }
+        // The certificate speaks when the request carries no credentials of its
+        // own: a header credential is never overruled by the connection's.
+        if (authorization.empty() && api_key_value.empty() &&
+            route_auth_.accepts(config::AuthMethod::mtls)) {
+            return authenticate_certificate(exchange);
         }
         // Basic on a route that accepts it never gets here (on_request_head_async
         // takes it); anywhere else it is one more unsupported scheme.
@@ -318,6 +377,35 @@ class AuthenticationStage final : public Stage {
         return Verdict::proceed;
     }
 
+    // The connection's verified certificate against mtls.consumers. Only the
+    // subject is logged: the alternative names may be personal (e-mail addresses).
+    Verdict authenticate_certificate(Exchange& exchange) const {
+        const auto* certificate = exchange.client_certificate;
+        if (certificate == nullptr) {
+            return refuse(exchange, "no_client_certificate", false);
+        }
+        auto match = match_certificate(mtls_, *certificate);
+        // No token was presented: a Bearer challenge gets no error="invalid_token".
+        if (match.consumer == nullptr || match.ambiguous) {
+            return refuse(
+                exchange,
+                match.ambiguous ? "client_certificate_ambiguous" : "client_certificate_unmapped",
+                false, {"subject", certificate->subject});
+        }
+        const auto& consumer = *match.consumer;
+        Identity identity;
+        identity.credential = CredentialKind::mtls;
+        identity.kind = SubjectKind::certificate_consumer;
+        identity.subject = consumer.name;
+        identity.consumer = consumer.name;
+        identity.roles = consumer.roles;
+        identity.scopes = consumer.scopes;
+        exchange.identity = std::move(identity);
+        // The response is for this client alone, though no header said so.
+        exchange.carries_credentials = true;
+        return Verdict::proceed;
+    }
+
     // 401 with the challenges (RFC 6750 error for token schemes); the reason
     // goes only to the security log, with `detail` when it has a name.
     Verdict refuse(Exchange& exchange, std::string_view reason, bool credentials_presented,
@@ -349,6 +437,7 @@ class AuthenticationStage final : public Stage {
     config::RouteAuth route_auth_;
     std::unique_ptr<auth::JwtVerifier> jwt_;
     std::string api_key_header_;
+    config::MtlsSettings mtls_;  // empty unless the route accepts mtls
     auth::AuthRuntime* runtime_;
     std::vector<Challenge> challenges_;
 };
@@ -371,8 +460,11 @@ StageFactory authentication_stage_factory() {
                                                    : nullptr),
                         auth.jwt, context.services.workers);
                 }
-                return std::make_shared<AuthenticationStage>(
-                    route_auth, std::move(jwt), auth.api_keys.header, context.services.auth);
+                auto mtls = route_auth.accepts(config::AuthMethod::mtls) ? auth.mtls
+                                                                         : config::MtlsSettings{};
+                return std::make_shared<AuthenticationStage>(route_auth, std::move(jwt),
+                                                             auth.api_keys.header, std::move(mtls),
+                                                             context.services.auth);
             }};
 }
 
