@@ -1,6 +1,6 @@
 // The README's tour, command for command: the embedded default in front of the demo upstream,
 // a user created with the CLI, login, a protected route, refresh, replay of the spent refresh
-// token, and an API key. If this test breaks, the README is wrong.
+// token, an API key, and the admin API. If this test breaks, the README is wrong.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -96,6 +96,35 @@ TEST(ReadmeTour, LoginProtectedRouteRefreshReplayAndApiKey) {
         std::this_thread::sleep_for(100ms);
     }
     EXPECT_EQ(status, 200u);
+
+    // The admin API, with the token generated into the data directory on first run; curl -d
+    // sends a form content type, and the API reads the body as JSON all the same.
+    std::string admin_token;
+    {
+        std::FILE* file = std::fopen((data + "/admin-token").c_str(), "r");
+        ASSERT_NE(file, nullptr);
+        for (int c = std::fgetc(file); c != EOF && c != '\n'; c = std::fgetc(file)) {
+            admin_token.push_back(static_cast<char>(c));
+        }
+        std::fclose(file);
+    }
+    HeaderList admin{{"Authorization", "Bearer " + admin_token},
+                     {"Content-Type", "application/x-www-form-urlencoded"}};
+    auto bob = http_request(
+        9901, "POST", "/admin/users", admin,
+        R"({"username":"bob","password":"bob's long enough password","roles":["customer"]})");
+    EXPECT_EQ(bob.status, 201u) << bob.body;
+    EXPECT_EQ(bob.body.find("argon2"), std::string::npos);
+    auto sessions = http_request(9901, "GET", "/admin/sessions", admin);
+    EXPECT_EQ(sessions.status, 200u);
+    EXPECT_NE(sessions.body.find("\"sessions\":[{"), std::string::npos) << sessions.body;
+    EXPECT_EQ(
+        http_request(9901, "PATCH", "/admin/users/alice", admin, R"({"disabled":true})").status,
+        200u);
+    auto refused = call("POST", "/auth/login", {{"Content-Type", "application/json"}},
+                        R"({"username":"alice","password":")" + password + "\"}");
+    EXPECT_EQ(refused.status, 401u);
+
     rampart.signal(SIGTERM);
     EXPECT_EQ(rampart.wait_for_exit(5s).value_or(-1), 0);
 }

@@ -7,11 +7,11 @@
 #include "admin/admin_access.hpp"
 #include "auth/secret_token.hpp"
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 namespace {
 
 using rampart::config::AdminRole;
-using rampart::config::ConfigError;
 using rampart::config::load_settings_text;
 
 const std::string base = R"(listeners:
@@ -32,12 +32,7 @@ admin:
 const std::string viewer_hash = rampart::auth::sha256_hex("viewer-token-0123456789abcdef0123");
 
 std::string error_of(const std::string& text) {
-    try {
-        load_settings_text(text, "admin.yaml");
-    } catch (const ConfigError& error) {
-        return error.what();
-    }
-    return "(no error)";
+    return rampart::test::config_error_of(text, "admin.yaml");
 }
 
 std::string principal(const std::string& name, const std::string& role, const std::string& hash) {

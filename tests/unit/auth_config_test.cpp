@@ -7,11 +7,11 @@
 #include <string>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 #include "config/snapshot.hpp"
 #include "observe/metrics.hpp"
 
 using rampart::config::AuthMethod;
-using rampart::config::ConfigError;
 using rampart::config::load_settings_text;
 
 namespace {
@@ -30,12 +30,7 @@ std::string route(const std::string& auth) {
 }
 
 std::string error_of(const std::string& text) {
-    try {
-        load_settings_text(text, "test.yaml");
-    } catch (const ConfigError& error) {
-        return error.what();
-    }
-    return "(no error)";
+    return rampart::test::config_error_of(text);
 }
 
 }  // namespace

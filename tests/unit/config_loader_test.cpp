@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "config/loader.hpp"
+#include "config_error.hpp"
 
 using rampart::config::ConfigError;
 using rampart::config::load_settings_file;
@@ -22,13 +23,10 @@ upstreams:
     targets: [http://127.0.0.1:9000]
 )";
 
+using rampart::test::config_error_of;
+
 std::string error_of(const std::string& text) {
-    try {
-        load_settings_text(text, "test.yaml");
-    } catch (const ConfigError& error) {
-        return error.what();
-    }
-    return "(no error)";
+    return config_error_of(text);
 }
 
 }  // namespace
@@ -62,7 +60,8 @@ TEST(ConfigLoader, UnknownKeyNamesFileLineAndPath) {
     auth: none
     timout: 5s
 )");
-    EXPECT_NE(message.find("test.yaml:12:5: routes[0].timout: unknown key"), std::string::npos) << message;
+    EXPECT_NE(message.find("test.yaml:12:5: routes[0].timout: unknown key"), std::string::npos)
+        << message;
 }
 
 TEST(ConfigLoader, WrongTypeAndOutOfRangeAreErrors) {
@@ -101,7 +100,8 @@ TEST(ConfigLoader, UnknownUpstreamAndMethodAreRefused) {
     upstream: missing
     auth: none
 )");
-    EXPECT_NE(message.find("test.yaml:8: routes: upstream \"missing\" is not defined"), std::string::npos)
+    EXPECT_NE(message.find("test.yaml:8: routes: upstream \"missing\" is not defined"),
+              std::string::npos)
         << message;
     message = error_of(listeners + R"(routes:
   - path: /items
@@ -109,8 +109,9 @@ TEST(ConfigLoader, UnknownUpstreamAndMethodAreRefused) {
     upstream: app
     auth: none
 )");
-    EXPECT_NE(message.find("test.yaml:9:20: routes[0].methods[1]: unknown or refused method \"TRACE\""),
-              std::string::npos)
+    EXPECT_NE(
+        message.find("test.yaml:9:20: routes[0].methods[1]: unknown or refused method \"TRACE\""),
+        std::string::npos)
         << message;
 }
 
@@ -192,7 +193,8 @@ TEST(ConfigLoader, SecretsNeverAppearInErrors) {
   token: short-secret-value
 routes: []
 )");
-    EXPECT_NE(message.find("admin.token: must be at least 32 characters"), std::string::npos) << message;
+    EXPECT_NE(message.find("admin.token: must be at least 32 characters"), std::string::npos)
+        << message;
     EXPECT_EQ(message.find("short-secret-value"), std::string::npos) << message;
 }
 
@@ -205,8 +207,9 @@ upstreams:
     targets: [http://user@127.0.0.1:9000/path]
 routes: []
 )");
-    EXPECT_NE(message.find("test.yaml:6:15: upstreams.app.targets[0]: must be scheme://host[:port] only"),
-              std::string::npos)
+    EXPECT_NE(
+        message.find("test.yaml:6:15: upstreams.app.targets[0]: must be scheme://host[:port] only"),
+        std::string::npos)
         << message;
 }
 
@@ -222,7 +225,8 @@ TEST(ConfigLoader, SyntaxErrorAndMissingFileNameTheFile) {
 }
 
 TEST(ConfigLoader, EmbeddedDefaultLoads) {
-    auto settings = load_settings_text(rampart::config::embedded_default_configuration(), "(embedded)");
+    auto settings =
+        load_settings_text(rampart::config::embedded_default_configuration(), "(embedded)");
     EXPECT_EQ(settings.listeners.at(0).port, 8443);
     EXPECT_TRUE(settings.listeners.at(0).tls->self_signed);
     EXPECT_GE(settings.routes.size(), 10u);

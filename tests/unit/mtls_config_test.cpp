@@ -11,7 +11,6 @@
 
 using rampart::config::AuthMethod;
 using rampart::config::CertificateField;
-using rampart::config::ConfigError;
 using rampart::config::load_settings_text;
 
 namespace {
