@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "config/auth_loader.hpp"
+#include "config/authorization_loader.hpp"
+#include "config/identity_header_loader.hpp"
 #include "pipeline/stage_registry.hpp"
 
 namespace rampart::config {
@@ -329,9 +331,12 @@ struct Inherited {
     std::optional<std::string> upstream;
     std::optional<RouteAuth> auth;
     std::optional<Section> auth_section;  // the innermost route or group that set auth
+    std::optional<RouteAuthorization> authorization;
+    std::optional<Section> authorization_section;  // the innermost that set require/authorize
     std::optional<std::uint64_t> max_body_bytes;
     std::vector<Section> stage_sections;  // innermost first
     const AuthSettings* auth_settings = nullptr;
+    const AuthorizationSettings* authorization_settings = nullptr;  // the roles map
     const std::vector<Listener>* listeners = nullptr;  // for mtls: does one verify clients?
 };
 
@@ -344,7 +349,19 @@ Inherited read_inherited(const Section& section, Inherited inherited) {
     }
     if (section.has("auth")) {
         inherited.auth = read_route_auth(section);
-        inherited.auth_section = section;
+        // emplace, not =: assigning a Section assigns its YAML::Node, which
+        // overwrites the outer group's node with this section's content.
+        inherited.auth_section.emplace(section);
+        if (inherited.auth->is_none()) {
+            // A public route inside a protected group: what the group
+            // requires of an identity no longer applies.
+            inherited.authorization.reset();
+            inherited.authorization_section.reset();
+        }
+    }
+    if (auto authorization = read_route_authorization(section, *inherited.authorization_settings)) {
+        inherited.authorization = std::move(authorization);
+        inherited.authorization_section.emplace(section);
     }
     if (section.has("max_body_bytes")) {
         inherited.max_body_bytes = section.size("max_body_bytes", 0, 0, 4ULL << 30);
@@ -392,6 +409,11 @@ Route read_route(const Section& section, const Inherited& outer) {
     route.auth = *inherited.auth;
     check_route_auth(route.auth, *inherited.auth_settings, *inherited.listeners,
                      *inherited.auth_section);
+    check_route_authorization(route.auth, inherited.authorization, section,
+                              inherited.authorization_section);
+    if (inherited.authorization) {
+        route.authorization = *inherited.authorization;
+    }
     route.max_body_bytes = inherited.max_body_bytes;
     route.stage_sections = inherited.stage_sections;
     route.location = location_of(section);
@@ -425,6 +447,29 @@ void read_route_list(const Section& parent, std::string_view key, const Inherite
     }
 }
 
+// Method-level rules put several routes on one path (GET for users, DELETE
+// for admins). Their default names, the path, would clash: unnamed routes
+// sharing a path are named by their methods too ("DELETE /orders/{id}").
+void name_routes_sharing_a_path(std::vector<Route>& routes) {
+    std::map<std::pair<std::string, std::string>, int> unnamed_on_path;
+    auto key_of = [](const Route& route) { return std::pair{route.host.value_or(""), route.path}; };
+    for (const auto& route : routes) {
+        if (route.name == route.path) {
+            ++unnamed_on_path[key_of(route)];
+        }
+    }
+    for (auto& route : routes) {
+        if (route.name != route.path || unnamed_on_path[key_of(route)] < 2) {
+            continue;
+        }
+        std::string methods;
+        for (const auto& method : route.methods) {
+            methods += (methods.empty() ? "" : ",") + method;
+        }
+        route.name = methods + " " + route.path;
+    }
+}
+
 void check_references(const Settings& settings, const Section& root) {
     std::set<std::string, std::less<>> upstream_names;
     for (const auto& upstream : settings.upstreams) {
@@ -439,7 +484,8 @@ void check_references(const Settings& settings, const Section& root) {
         auto [existing, inserted] = route_names.emplace(route.name, route.location);
         if (!inserted) {
             throw ConfigError(route.location + ": routes: name \"" + route.name +
-                              "\" is already used by the route at " + existing->second);
+                              "\" is already used by the route at " + existing->second +
+                              " (give each route its own `name`)");
         }
     }
     std::set<std::pair<std::string, int>> bound;
@@ -498,6 +544,9 @@ void add_token_service_routes(Settings& settings) {
             // (PWD-10); the route's authentication stage verifies it.
             route.auth.methods = {AuthMethod::jwt};
             route.auth.issuers = {built_in_issuer_name};
+            // Any user's own token; the handler refuses clients' tokens itself.
+            route.authorization.mode = AuthorizationMode::authenticated;
+            route.authorization.rule = service.location + " token_service (/auth/password)";
         }
         settings.routes.push_back(std::move(route));
     }
@@ -580,11 +629,20 @@ Settings read_settings(const Section& root) {
         }
     }
     settings.auth = read_auth_settings(root, default_issuer(settings.listeners));
+    if (auto identity_headers = root.optional_section("identity_headers")) {
+        settings.identity_headers =
+            read_identity_headers(*identity_headers, settings.auth.token_service.enabled);
+    } else {
+        compile_identity_header_names(settings.identity_headers);
+    }
+    settings.authorization = read_authorization_settings(root);
     Inherited top;
     top.auth_settings = &settings.auth;
+    top.authorization_settings = &settings.authorization;
     top.listeners = &settings.listeners;
     read_route_list(root, "routes", top, settings.routes, 0);
     add_token_service_routes(settings);
+    name_routes_sharing_a_path(settings.routes);
     if (settings.routes.empty()) {
         root.fail("routes", "at least one route is required");
     }
@@ -653,11 +711,15 @@ routes:
   - prefix: /api/v2
     upstream: demo
     auth: [jwt, api_key]
+    authorize: authenticated    # any valid token or key (deny by default: a route says)
     routes:
       - path: /users
         methods: [GET]
       - path: /users/{user_id}
-        methods: [GET, PATCH, DELETE]
+        methods: [GET, PATCH]
+      - path: /users/{user_id}  # the same path: deleting a user is for admins only
+        methods: [DELETE]
+        require: {roles: [admin]}
       - path: /orders
         methods: [GET, POST]
       - path: /orders/{order_id}

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "config/auth_settings.hpp"
+#include "config/authorization_settings.hpp"
+#include "config/identity_header_settings.hpp"
 #include "config/yaml_reader.hpp"
 #include "net/cidr.hpp"
 
@@ -167,6 +169,9 @@ struct Route {
     std::optional<std::uint64_t> max_body_bytes;
     // Authentication methods; `none` must be said explicitly.
     RouteAuth auth;
+    // What the authenticated identity needs (`require`, `authorize`); unset
+    // exactly when `auth` is none.
+    RouteAuthorization authorization;
     // The route's (and its group's) YAML, for the stages to read their own
     // keys from. Kept so each stage owns its schema (pipeline/stage_registry).
     std::vector<Section> stage_sections;  // innermost (route) first, then groups
@@ -186,6 +191,8 @@ struct Settings {
     std::vector<Upstream> upstreams;
     std::vector<Route> routes;
     AuthSettings auth;
+    AuthorizationSettings authorization;  // the `roles` map
+    IdentityHeaderSettings identity_headers;
     std::optional<Section> global_stage_section;  // the top-level map, for stages' global keys
     Duration drain_timeout = 15s;
 };

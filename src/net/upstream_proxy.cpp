@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "net/framing.hpp"
+#include "net/identity_forwarding.hpp"
 #include "net/server.hpp"
 #include "net/tls_context.hpp"
 #include "net/worker.hpp"
@@ -272,6 +273,7 @@ void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstre
     auto forwarded_host = std::string(request["x-forwarded-host"]);
     auto forwarded = forwarded_for(exchange);
     remove_connection_fields(request.base());
+    strip_identity_headers(exchange, exchange.snapshot->settings().identity_headers);
     request.erase(http::field::expect);  // 100-continue was answered by Rampart
     for (auto field = request.begin(); field != request.end();) {
         field = is_method_override_header(field->name_string()) ? request.erase(field)
@@ -291,12 +293,33 @@ void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstre
     request.prepare_payload();
 }
 
+namespace {
+
+bool set_identity_headers_for(pipeline::Exchange& exchange, Worker& worker,
+                              std::string_view upstream_name) {
+    const auto& settings = exchange.snapshot->settings();
+    std::shared_ptr<const auth::KeyRing> keys;
+    if (settings.identity_headers.signed_identity.enabled) {
+        keys = worker.server().auth().directory()->keys;
+    }
+    return set_identity_headers(exchange, settings.identity_headers, keys.get(),
+                                settings.auth.token_service.issuer, upstream_name);
+}
+
+}  // namespace
+
 asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& worker) {
     const auto& cluster = *exchange.route->upstream;
     const auto& settings = cluster.settings();
     auto& metrics = worker.server().metrics();
     exchange.upstream_name = settings.name;
     prepare_upstream_request(exchange, settings);
+    if (!set_identity_headers_for(exchange, worker, settings.name)) {
+        // A signed identity was promised to this upstream and cannot be made: fail closed.
+        pipeline::set_problem(exchange, http::status::service_unavailable,
+                              "The service is temporarily unavailable.");
+        co_return;
+    }
 
     bool idempotent = is_idempotent(exchange.request.method());
     std::vector<const ResolvedTarget*> failed_targets;

@@ -23,7 +23,8 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 const std::string routes =
-    "  - path: /protected\n    methods: [GET]\n    upstream: app\n    auth: [jwt, api_key]\n";
+    "  - path: /protected\n    methods: [GET]\n    upstream: app\n    auth: [jwt, api_key]\n"
+    "    authorize: authenticated\n";
 
 const std::string token_service =
     "token_service:\n"

@@ -24,7 +24,9 @@ namespace json = boost::json;
 
 const std::string routes =
     "  - path: /basic\n    methods: [GET]\n    upstream: app\n    auth: basic\n"
-    "  - path: /mixed\n    methods: [GET]\n    upstream: app\n    auth: [jwt, basic]\n";
+    "    authorize: authenticated\n"
+    "  - path: /mixed\n    methods: [GET]\n    upstream: app\n    auth: [jwt, basic]\n"
+    "    authorize: authenticated\n";
 
 const std::string token_service = "token_service: {}\n";
 

@@ -152,7 +152,8 @@ class ExternalIssuer : public ::testing::Test {
                        bool allow_private_addresses = true) {
         const std::string routes =
             "  - path: /orders\n    methods: [GET]\n    upstream: app\n"
-            "    auth: {methods: [jwt], issuers: [corp]}\n";
+            "    auth: {methods: [jwt], issuers: [corp]}\n"
+            "    authorize: authenticated\n";
         std::string issuers =
             "issuers:\n"
             "  - name: corp\n    issuer: " +
@@ -344,7 +345,8 @@ TEST_F(ExternalIssuer, LoopbackJwksUriIsRefusedWithoutAllowPrivateAddresses) {
 TEST_F(ExternalIssuer, UntrustedCertificateFailsClosed) {
     const std::string routes =
         "  - path: /orders\n    methods: [GET]\n    upstream: app\n"
-        "    auth: {methods: [jwt], issuers: [corp]}\n";
+        "    auth: {methods: [jwt], issuers: [corp]}\n"
+        "    authorize: authenticated\n";
     std::string issuers = "issuers:\n  - name: corp\n    issuer: " + idp_issuer +
                           "\n    audiences: [api://orders]\n    jwks_uri: " + idp->uri() +
                           "\n    ca_file: " + pki.other_ca_cert +

@@ -68,8 +68,10 @@ class JwtAttacks : public ::testing::Test {
         const std::string routes =
             "  - path: /jwt\n    methods: [GET]\n    upstream: app\n    auth: {methods: [jwt], "
             "issuers: [test]}\n"
+            "    authorize: authenticated\n"
             "  - path: /hs\n    methods: [GET]\n    upstream: app\n    auth: {methods: [jwt], "
-            "issuers: [shared]}\n";
+            "issuers: [shared]}\n"
+            "    authorize: authenticated\n";
         const std::string issuers =
             "issuers:\n"
             "  - name: test\n    issuer: https://issuer.test\n    audiences: [api://rampart]\n"

@@ -34,8 +34,11 @@ const std::string hs256_secret(40, 'k');
 
 const std::string routes =
     "  - path: /service\n    methods: [GET]\n    upstream: app\n    auth: mtls\n"
+    "    authorize: authenticated\n"
     "  - path: /either\n    methods: [GET]\n    upstream: app\n    auth: [mtls, jwt]\n"
-    "  - path: /token\n    methods: [GET]\n    upstream: app\n    auth: jwt\n";
+    "    authorize: authenticated\n"
+    "  - path: /token\n    methods: [GET]\n    upstream: app\n    auth: jwt\n"
+    "    authorize: authenticated\n";
 
 // test_pki's client certificate by its subject; the SAN certificate by its DNS name.
 const std::string mapped_consumers =
@@ -144,8 +147,8 @@ class MtlsAuth : public ::testing::Test {
 };
 
 // A mapped certificate is the consumer: 200, and the upstream gets the request as for any
-// authenticated consumer (Rampart forwards no identity headers; the access log names the
-// consumer), with nothing of the certificate.
+// authenticated consumer (the identity headers name the consumer, as does the access log), with
+// nothing of the certificate.
 TEST_F(MtlsAuth, MappedSubjectIsAuthenticatedAsItsConsumer) {
     start(mapped_consumers);
     auto response = get("/service", client_certificate());
@@ -156,8 +159,13 @@ TEST_F(MtlsAuth, MappedSubjectIsAuthenticatedAsItsConsumer) {
     EXPECT_EQ(request.target, "/service");
     EXPECT_FALSE(request.has("Authorization"));
     EXPECT_EQ(request.get("X-Forwarded-Proto"), "https");
+    EXPECT_EQ(request.get_all("X-User-Id"), std::vector<std::string>{"test-client-service"});
+    EXPECT_EQ(request.get_all("X-Consumer"), std::vector<std::string>{"test-client-service"});
     for (const auto& [name, value] : request.headers) {
-        EXPECT_EQ(value.find("test-client"), std::string::npos) << name << ": " << value;
+        if (name != "X-User-Id" && name != "X-Consumer") {
+            EXPECT_EQ(value.find("test-client"), std::string::npos) << name << ": " << value;
+        }
+        EXPECT_EQ(value.find("Rampart tests"), std::string::npos) << name << ": " << value;
     }
     EXPECT_TRUE(gateway->wait_for_access_log("\"subject\":\"test-client-service\""))
         << gateway->access_log();

@@ -25,7 +25,9 @@ using namespace rampart::test;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-const std::string routes = "  - path: /me\n    methods: [GET]\n    upstream: app\n    auth: jwt\n";
+const std::string routes =
+    "  - path: /me\n    methods: [GET]\n    upstream: app\n    auth: jwt\n"
+    "    authorize: authenticated\n";
 
 const std::string service_default = "token_service: {}\n";
 const std::string service_with_password_grant = "token_service: {password_grant: true}\n";

@@ -74,6 +74,9 @@ TEST(ReadmeTour, LoginProtectedRouteRefreshReplayAndApiKey) {
     std::string access(tokens.at("access_token").as_string());
     std::string refresh(tokens.at("refresh_token").as_string());
     EXPECT_EQ(call("GET", "/api/v2/orders", {{"Authorization", "Bearer " + access}}).status, 200u);
+    EXPECT_EQ(call("DELETE", "/api/v2/users/u1", {{"Authorization", "Bearer " + access}}).status,
+              403u)
+        << "deleting a user needs the admin role";
 
     HeaderList form{{"Content-Type", "application/x-www-form-urlencoded"}};
     auto refreshed =

@@ -33,8 +33,11 @@ namespace json = boost::json;
 const std::string routes =
     simple_route("/open") +
     "  - path: /me\n    methods: [GET]\n    upstream: app\n    auth: jwt\n"
+    "    authorize: authenticated\n"
     "  - path: /keyed\n    methods: [GET]\n    upstream: app\n    auth: api_key\n"
-    "  - path: /either\n    methods: [GET]\n    upstream: app\n    auth: [jwt, api_key]\n";
+    "    authorize: authenticated\n"
+    "  - path: /either\n    methods: [GET]\n    upstream: app\n    auth: [jwt, api_key]\n"
+    "    authorize: authenticated\n";
 
 const std::string token_service =
     "token_service:\n"

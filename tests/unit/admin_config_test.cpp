@@ -14,18 +14,7 @@ namespace {
 using rampart::config::AdminRole;
 using rampart::config::load_settings_text;
 
-const std::string base = R"(listeners:
-  - port: 18443
-    tls: {self_signed: true}
-upstreams:
-  app:
-    targets: [http://127.0.0.1:9000]
-routes:
-  - path: /items
-    methods: [GET]
-    upstream: app
-    auth: none
-admin:
+const std::string base = rampart::test::minimal_configuration + R"(admin:
   token: operator-token-0123456789abcdef0123456789
 )";
 

@@ -12,6 +12,7 @@
 #include "admin/operations/signing_key_operations.hpp"
 #include "admin/operations/user_operations.hpp"
 #include "config/loader.hpp"
+#include "config_error.hpp"
 #include "store/open_store.hpp"
 
 namespace {
@@ -19,18 +20,7 @@ namespace {
 using namespace rampart::admin;
 using namespace std::chrono_literals;
 
-const std::string config_text = R"(listeners:
-  - port: 18443
-    tls: {self_signed: true}
-upstreams:
-  app:
-    targets: [http://127.0.0.1:9000]
-routes:
-  - path: /items
-    methods: [GET]
-    upstream: app
-    auth: none
-token_service: {}
+const std::string config_text = rampart::test::minimal_configuration + R"(token_service: {}
 )";
 
 const std::string good_password = "a perfectly long passphrase";

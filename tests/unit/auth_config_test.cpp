@@ -24,9 +24,10 @@ upstreams:
     targets: [http://127.0.0.1:9000]
 )";
 
+// With authentication, the route also says `authorize: authenticated` (deny by default).
 std::string route(const std::string& auth) {
     return "routes:\n  - path: /items\n    methods: [GET]\n    upstream: app\n    auth: " + auth +
-           "\n";
+           "\n" + (auth == "none" ? "" : "    authorize: authenticated\n");
 }
 
 std::string error_of(const std::string& text) {
@@ -181,8 +182,10 @@ TEST(AuthConfig, SnapshotBuildsBasicRoutes) {
     auto settings = load_settings_text(base + "token_service: {}\n" + route("basic") +
                                            "  - path: /both\n    methods: [GET]\n"
                                            "    upstream: app\n    auth: [jwt, basic]\n"
+                                           "    authorize: authenticated\n"
                                            "  - path: /bearer\n    methods: [GET]\n"
-                                           "    upstream: app\n    auth: jwt\n",
+                                           "    upstream: app\n    auth: jwt\n"
+                                           "    authorize: authenticated\n",
                                        "test.yaml");
     ASSERT_TRUE(settings.routes[1].auth.accepts(AuthMethod::basic));
     rampart::observe::Metrics metrics(1);

@@ -1,4 +1,5 @@
-// For configuration tests: what loading a text says is wrong.
+// For configuration tests: a small valid configuration to extend, and what loading a text says
+// is wrong.
 #pragma once
 
 #include <string>
@@ -6,6 +7,21 @@
 #include "config/loader.hpp"
 
 namespace rampart::test {
+
+// One HTTPS listener, one upstream "app" and one open route, in 11 lines: a test appends the
+// top-level keys it is about.
+inline const std::string minimal_configuration = R"(listeners:
+  - port: 18443
+    tls: {self_signed: true}
+upstreams:
+  app:
+    targets: [http://127.0.0.1:9000]
+routes:
+  - path: /items
+    methods: [GET]
+    upstream: app
+    auth: none
+)";
 
 // The message of the ConfigError that loading `text` as `file_name` throws ("file:line:column:
 // key: message"), or "(no error)" when it loads.

@@ -48,9 +48,10 @@ const std::string four_consumers = R"(mtls:
       email: mailer@example.org
 )";
 
+// With authentication, the route also says `authorize: authenticated` (deny by default).
 std::string route(const std::string& auth) {
     return "routes:\n  - path: /items\n    methods: [GET]\n    upstream: app\n    auth: " + auth +
-           "\n";
+           "\n" + (auth == "none" ? "" : "    authorize: authenticated\n");
 }
 
 // Lines 7-8, then the given consumer entries from line 9 on.

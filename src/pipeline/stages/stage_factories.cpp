@@ -8,6 +8,7 @@ std::vector<StageFactory> all_stage_factories() {
         ip_filter_stage_factory(),         // 10
         cors_stage_factory(),              // 30
         authentication_stage_factory(),    // 35
+        authorization_stage_factory(),     // 36
         deprecation_stage_factory(),       // 40
         error_masking_stage_factory(),     // 1000
     };

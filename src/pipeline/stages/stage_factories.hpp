@@ -14,6 +14,7 @@ StageFactory security_headers_stage_factory();  // security_headers.hpp, order 0
 StageFactory ip_filter_stage_factory();         // ip_filter.hpp, order 10
 StageFactory cors_stage_factory();              // cors.hpp, order 30
 StageFactory authentication_stage_factory();    // authentication.hpp, order 35
+StageFactory authorization_stage_factory();     // authorization.hpp, order 36
 StageFactory deprecation_stage_factory();       // deprecation.hpp, order 40
 StageFactory error_masking_stage_factory();     // error_masking.hpp, order 1000
 

@@ -1,0 +1,177 @@
+#include "config/authorization_loader.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+namespace rampart::config {
+
+namespace {
+
+// The naming rules of roles and scopes elsewhere (mtls consumers, `rampart
+// apikeys create`): a role named in a token, a key or the configuration is
+// spelt alike everywhere.
+constexpr std::size_t maximum_name_characters = 128;
+
+bool is_name_character(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '/' || c == '-';
+}
+
+bool is_name(std::string_view name) {
+    return !name.empty() && name.size() <= maximum_name_characters &&
+           std::all_of(name.begin(), name.end(), is_name_character);
+}
+
+// "orders:read", or a pattern: a name followed by ":*" ("orders:*"), or "*"
+// alone. A '*' anywhere else would look like a glob it is not.
+bool is_permission_pattern(std::string_view pattern) {
+    if (pattern == "*") {
+        return true;
+    }
+    if (pattern.ends_with(":*")) {
+        pattern.remove_suffix(2);
+    }
+    return is_name(pattern);
+}
+
+const char* const name_rule = "use 1 to 128 letters, digits and . _ : / -";
+
+// A list of names under `key`, each checked by `valid`, sorted, no repeats.
+template <typename Check>
+std::vector<std::string> read_names(const Section& section, std::string_view key, Check valid,
+                                    const std::string& rule) {
+    auto names = section.strings(key);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        auto path = section.child_path(key) + "[" + std::to_string(i) + "]";
+        const auto& element = section.node()[std::string(key)][i];
+        if (!valid(names[i])) {
+            section.fail_at(element, path, "\"" + names[i] + "\" is not valid: " + rule);
+        }
+        if (std::count(names.begin(), names.end(), names[i]) > 1) {
+            section.fail_at(element, path, "\"" + names[i] + "\" is listed twice");
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string rule_of(const Section& section, std::string_view key) {
+    return section.file() + ":" + std::to_string(section.node().Mark().line + 1) + " " +
+           section.child_path(key);
+}
+
+bool some_role_grants(const AuthorizationSettings& settings, std::string_view permission) {
+    return std::any_of(settings.roles.begin(), settings.roles.end(), [&](const auto& role) {
+        return std::any_of(role.second.begin(), role.second.end(), [&](const auto& pattern) {
+            return pattern_grants(pattern, permission);
+        });
+    });
+}
+
+RouteAuthorization read_require(const Section& section, const AuthorizationSettings& settings) {
+    if (!section.node()["require"].IsMap()) {
+        section.fail("require", "must be a map: {permissions: [...], scopes: [...], roles: [...]}");
+    }
+    auto require = section.section("require");
+    RouteAuthorization authorization;
+    authorization.mode = AuthorizationMode::require;
+    authorization.rule = rule_of(section, "require");
+    auto& requirement = authorization.requirement;
+    requirement.permissions = read_names(require, "permissions", is_name,
+                                         std::string(name_rule) +
+                                             ", no wildcard: a route "
+                                             "requires exact permissions");
+    requirement.scopes = read_names(require, "scopes", is_name, name_rule);
+    requirement.roles = read_names(require, "roles", is_name, name_rule);
+    require.finish();
+    if (requirement.permissions.empty() && requirement.scopes.empty() &&
+        requirement.roles.empty()) {
+        section.fail("require",
+                     "requires nothing: list permissions, scopes or roles, or say `authorize: "
+                     "authenticated` for any authenticated caller");
+    }
+    for (std::size_t i = 0; i < requirement.permissions.size(); ++i) {
+        if (!some_role_grants(settings, requirement.permissions[i])) {
+            require.fail("permissions", "no role under `roles` grants \"" +
+                                            requirement.permissions[i] +
+                                            "\", so no caller could ever pass");
+        }
+    }
+    return authorization;
+}
+
+}  // namespace
+
+AuthorizationSettings read_authorization_settings(const Section& root) {
+    AuthorizationSettings settings;
+    if (root.node()["roles"].IsDefined() && !root.node()["roles"].IsNull() &&
+        !root.node()["roles"].IsMap()) {
+        root.fail("roles", "must be a map of role names to lists of permissions");
+    }
+    auto roles = root.optional_section("roles");
+    if (!roles) {
+        return settings;
+    }
+    for (auto it = roles->node().begin(); it != roles->node().end(); ++it) {
+        auto name = it->first.Scalar();
+        if (!is_name(name)) {
+            roles->fail_at(it->first, roles->child_path(name),
+                           "role name \"" + name + "\" is not valid: " + name_rule);
+        }
+        settings.roles[name] = read_names(
+            *roles, name, is_permission_pattern,
+            std::string(name_rule) + ", optionally ending in \":*\" (or \"*\" alone, quoted)");
+    }
+    roles->finish();
+    return settings;
+}
+
+std::optional<RouteAuthorization> read_route_authorization(const Section& section,
+                                                           const AuthorizationSettings& roles) {
+    // Claimed even when null, so that `require:` without a value is named
+    // as such below rather than as an unknown key.
+    section.claim("require");
+    section.claim("authorize");
+    bool has_require = section.node()["require"].IsDefined();
+    bool has_authorize = section.node()["authorize"].IsDefined();
+    if (has_require && has_authorize) {
+        section.fail("authorize", "cannot be combined with require on the same route or group");
+    }
+    if (has_require) {
+        return read_require(section, roles);
+    }
+    if (!has_authorize) {
+        return std::nullopt;
+    }
+    if (section.optional_string("authorize").value_or("") != "authenticated") {
+        section.fail("authorize",
+                     "must be `authenticated` (any authenticated caller); for roles, permissions "
+                     "or scopes use require: {...}");
+    }
+    RouteAuthorization authorization;
+    authorization.mode = AuthorizationMode::authenticated;
+    authorization.rule = rule_of(section, "authorize");
+    return authorization;
+}
+
+void check_route_authorization(const RouteAuth& route_auth,
+                               const std::optional<RouteAuthorization>& authorization,
+                               const Section& route,
+                               const std::optional<Section>& authorization_section) {
+    if (route_auth.is_none()) {
+        if (authorization && authorization_section) {
+            auto key = authorization->mode == AuthorizationMode::require ? "require" : "authorize";
+            authorization_section->fail(
+                key, "applies to authenticated routes only, and this route has `auth: none`");
+        }
+        return;
+    }
+    if (!authorization) {
+        route.fail("require",
+                   "is required on a route with authentication (deny by default): say what the "
+                   "caller needs, require: {permissions: [...], scopes: [...], roles: [...]}, or "
+                   "`authorize: authenticated` for any authenticated caller");
+    }
+}
+
+}  // namespace rampart::config

@@ -1,0 +1,28 @@
+// Function-level authorization (AUTHZ-02, AUTHZ-05): what a route requires
+// of the identity the authentication stage verified. A route with
+// authentication states `require: {permissions, scopes, roles}` or
+// `authorize: authenticated` (config/authorization_settings.hpp); the loader
+// refuses one that states neither, so nothing is reachable by default.
+//
+// A request passes when its identity holds at least one of the required
+// roles, every required permission through some role (the `roles` map), and
+// every required scope. Otherwise: 403 with a generic problem body, nothing
+// sent upstream, and an `authorization_denied` security event naming the
+// route, the rule and what was missing. A bearer token that lacks only scopes
+// also gets RFC 6750's `insufficient_scope` challenge.
+//
+// Everything is compiled when the configuration loads (for each required
+// permission, the set of roles granting it), so a request costs hash lookups
+// over the identity's roles and allocates nothing unless it is denied.
+#pragma once
+
+#include "pipeline/stage_registry.hpp"
+
+namespace rampart::pipeline {
+
+// Order 36: right after authentication (35), before anything that does work
+// for the caller. Built from the route's `require`/`authorize`, not from a
+// key of its own.
+StageFactory authorization_stage_factory();
+
+}  // namespace rampart::pipeline
