@@ -12,12 +12,12 @@
 #include <chrono>
 #include <thread>
 
-#include "auth/password_hasher.hpp"
 #include "auth/secret_token.hpp"
 #include "store/open_store.hpp"
 #include "support/gateway.hpp"
 #include "support/problem_assertions.hpp"
 #include "support/raw_connection.hpp"
+#include "support/store_records.hpp"
 
 namespace {
 
@@ -77,14 +77,7 @@ class Authorization : public ::testing::Test {
 
     void add_user(const std::string& id, const std::string& username,
                   std::vector<std::string> roles) {
-        static rampart::auth::PasswordHasher hasher(rampart::auth::Argon2Parameters{});
-        rampart::store::User user;
-        user.id = id;
-        user.username = username;
-        user.password_hash = *hasher.hash(password);
-        user.roles = std::move(roles);
-        user.created_at = user.password_changed_at = std::chrono::system_clock::now();
-        ASSERT_TRUE(store->create_user(user));
+        ASSERT_TRUE(store->create_user(make_user(id, username, password, std::move(roles))));
     }
 
     std::string login(const std::string& username) {

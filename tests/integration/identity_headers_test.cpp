@@ -14,11 +14,11 @@
 
 #include "auth/jose/jwks.hpp"
 #include "auth/jose/jws.hpp"
-#include "auth/password_hasher.hpp"
 #include "auth/secret_token.hpp"
 #include "store/open_store.hpp"
 #include "support/gateway.hpp"
 #include "support/raw_connection.hpp"
+#include "support/store_records.hpp"
 
 namespace {
 
@@ -67,14 +67,8 @@ class IdentityHeaders : public ::testing::Test {
     void start(const std::string& extra = "") {
         stack = std::make_unique<GatewayStack>(routes, token_service + extra);
         auto store = rampart::store::open_store(stack->gateway->directory().path() + "/data");
-        rampart::auth::PasswordHasher hasher(rampart::auth::Argon2Parameters{});
-        rampart::store::User alice;
-        alice.id = "usr_alice";
-        alice.username = "alice";
-        alice.password_hash = *hasher.hash(alice_password);
-        alice.roles = {"customer", "beta"};
-        alice.created_at = alice.password_changed_at = std::chrono::system_clock::now();
-        ASSERT_TRUE(store->create_user(alice));
+        ASSERT_TRUE(store->create_user(
+            make_user("usr_alice", "alice", alice_password, {"customer", "beta"})));
     }
 
     std::string access_token() {

@@ -14,10 +14,10 @@
 #include <thread>
 #include <vector>
 
-#include "auth/password_hasher.hpp"
 #include "store/open_store.hpp"
 #include "support/gateway.hpp"
 #include "support/raw_connection.hpp"
+#include "support/store_records.hpp"
 
 namespace {
 
@@ -43,13 +43,7 @@ class LoginDefence : public ::testing::Test {
     void SetUp() override {
         stack = std::make_unique<GatewayStack>(routes, token_service);
         auto store = rampart::store::open_store(stack->gateway->directory().path() + "/data");
-        rampart::auth::PasswordHasher hasher(rampart::auth::Argon2Parameters{});
-        rampart::store::User alice;
-        alice.id = "usr_alice";
-        alice.username = "alice";
-        alice.password_hash = *hasher.hash(alice_password);
-        alice.created_at = alice.password_changed_at = std::chrono::system_clock::now();
-        ASSERT_TRUE(store->create_user(alice));
+        ASSERT_TRUE(store->create_user(make_user("usr_alice", "alice", alice_password)));
     }
 
     ParsedResponse login(const std::string& username, const std::string& password) {

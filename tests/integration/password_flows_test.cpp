@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "auth/jose/base64url.hpp"
-#include "auth/password_hasher.hpp"
 #include "auth/secret_token.hpp"
 #include "store/open_store.hpp"
 #include "support/gateway.hpp"
 #include "support/problem_assertions.hpp"
 #include "support/raw_connection.hpp"
+#include "support/store_records.hpp"
 
 namespace {
 
@@ -59,14 +59,8 @@ class PasswordFlows : public ::testing::Test {
     void start(const std::string& token_service) {
         stack = std::make_unique<GatewayStack>(routes, token_service);
         store = rampart::store::open_store(stack->gateway->directory().path() + "/data");
-        rampart::auth::PasswordHasher hasher(rampart::auth::Argon2Parameters{});
-        rampart::store::User alice;
-        alice.id = "usr_alice";
-        alice.username = "alice";
-        alice.password_hash = *hasher.hash(alice_password);
-        alice.roles = {"customer"};
-        alice.created_at = alice.password_changed_at = std::chrono::system_clock::now();
-        ASSERT_TRUE(store->create_user(alice));
+        ASSERT_TRUE(
+            store->create_user(make_user("usr_alice", "alice", alice_password, {"customer"})));
         add_client("app", {"password", "refresh_token"}, {"orders:read"}, false);
         add_client("reports", {"client_credentials"}, {"reports:read"}, true);
     }

@@ -16,13 +16,13 @@
 
 #include "auth/jose/base64url.hpp"
 #include "auth/master_key.hpp"
-#include "auth/password_hasher.hpp"
 #include "auth/secret_token.hpp"
 #include "auth/signing_keys.hpp"
 #include "config/loader.hpp"
 #include "store/open_store.hpp"
 #include "support/gateway.hpp"
 #include "support/raw_connection.hpp"
+#include "support/store_records.hpp"
 
 namespace {
 
@@ -74,14 +74,8 @@ class TokenService : public ::testing::Test {
     void SetUp() override {
         stack = std::make_unique<GatewayStack>(routes, token_service);
         store = rampart::store::open_store(stack->gateway->directory().path() + "/data");
-        rampart::auth::PasswordHasher hasher(rampart::auth::Argon2Parameters{});
-        rampart::store::User alice;
-        alice.id = "usr_alice";
-        alice.username = "alice";
-        alice.password_hash = *hasher.hash(alice_password);
-        alice.roles = {"customer"};
-        alice.created_at = alice.password_changed_at = std::chrono::system_clock::now();
-        ASSERT_TRUE(store->create_user(alice));
+        ASSERT_TRUE(
+            store->create_user(make_user("usr_alice", "alice", alice_password, {"customer"})));
         rampart::store::OAuthClient client;
         client.client_id = "reports";
         client.secret_hash = rampart::auth::sha256_hex(client_secret_text);
