@@ -427,7 +427,8 @@ TEST_F(TokenService, ApiKeysLifecycle) {
     EXPECT_EQ(stack->gateway->access_log().find(key.full_key), std::string::npos);
 }
 
-// META-01, KEY-02: the metadata names exactly what is enforced; the JWKS is cacheable.
+// META-01, KEY-02, META-03: the metadata names exactly what is enforced; the JWKS is cacheable;
+// OIDC discovery is not served.
 TEST_F(TokenService, MetadataAndJwks) {
     auto metadata = https_request(stack->port, "GET", "/.well-known/oauth-authorization-server");
     ASSERT_EQ(metadata.status, 200u);
@@ -443,6 +444,9 @@ TEST_F(TokenService, MetadataAndJwks) {
     auto jwks = https_request(stack->port, "GET", "/.well-known/jwks.json");
     EXPECT_EQ(jwks.get("Content-Type"), "application/json");
     EXPECT_EQ(jwks.get("Cache-Control"), "public, max-age=1");
+    // META-03: without an authorization endpoint and ID tokens, OIDC discovery would promise
+    // what Rampart does not do, so it is not served.
+    EXPECT_EQ(https_request(stack->port, "GET", "/.well-known/openid-configuration").status, 404u);
 }
 
 // KEY-03, KEY-05: a rotation publishes the next key first; tokens signed before it keep
