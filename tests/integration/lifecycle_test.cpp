@@ -67,6 +67,16 @@ CommandResult run_rampart(const std::vector<std::string>& arguments) {
 
 }  // namespace
 
+// The configuration the README shows must stay valid as the configuration language grows.
+TEST(Cli, TheExampleConfigurationIsValid) {
+    auto checked = run_rampart({"check", "--config", source_dir() + "/examples/rampart.yaml"});
+    EXPECT_EQ(checked.exit_status, 0) << checked.output;
+    EXPECT_NE(checked.output.find("DELETE /api/v2/users/{user_id} -> demo"), std::string::npos)
+        << checked.output;
+    EXPECT_NE(checked.output.find("POST /auth/login -> (login)"), std::string::npos)
+        << checked.output;
+}
+
 TEST(Cli, VersionAndCheck) {
     auto version = run_rampart({"version"});
     EXPECT_EQ(version.exit_status, 0);
