@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "policy/rule.hpp"
+
 namespace rampart::config {
 
 namespace {
@@ -68,6 +70,32 @@ bool some_role_grants(const AuthorizationSettings& settings, std::string_view pe
     });
 }
 
+// The rule's errors name the file, line and column inside the rule, like every
+// configuration error.
+std::shared_ptr<const policy::CompiledRule> compile_route_rule(const Section& require) {
+    const auto node = require.node()["rule"];
+    if (!node.IsScalar()) {
+        require.fail("rule", "must be a string: a rule of the policy language");
+    }
+    auto text = require.string("rule");
+    auto mark = node.Mark();
+    // A quoted scalar's mark is its opening quote (yaml-cpp tags quoted scalars "!").
+    auto quote = node.Tag() == "!" ? 1 : 0;
+    policy::RulePosition where{static_cast<std::uint32_t>(mark.line + 1),
+                               static_cast<std::uint32_t>(mark.column + 1 + quote), 0};
+    if (text.find('\n') != std::string::npos) {
+        // A block scalar (| or >): its text starts on the next line, and YAML has stripped an
+        // indentation the node does not tell; lines are exact, columns count from that indent.
+        where = {static_cast<std::uint32_t>(mark.line + 2), 1, 0};
+    }
+    try {
+        return std::make_shared<const policy::CompiledRule>(policy::compile_rule(text, where));
+    } catch (const policy::RuleError& error) {
+        throw ConfigError(
+            policy::format_rule_error(error, require.file(), require.child_path("rule")));
+    }
+}
+
 RouteAuthorization read_require(const Section& section, const AuthorizationSettings& settings) {
     if (!section.node()["require"].IsMap()) {
         section.fail("require", "must be a map: {permissions: [...], scopes: [...], roles: [...]}");
@@ -83,9 +111,12 @@ RouteAuthorization read_require(const Section& section, const AuthorizationSetti
                                              "requires exact permissions");
     requirement.scopes = read_names(require, "scopes", is_name, name_rule);
     requirement.roles = read_names(require, "roles", is_name, name_rule);
+    if (require.has("rule")) {
+        requirement.rule = compile_route_rule(require);
+    }
     require.finish();
     if (requirement.permissions.empty() && requirement.scopes.empty() &&
-        requirement.roles.empty()) {
+        requirement.roles.empty() && !requirement.rule) {
         section.fail("require",
                      "requires nothing: list permissions, scopes or roles, or say `authorize: "
                      "authenticated` for any authenticated caller");

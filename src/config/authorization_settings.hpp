@@ -5,10 +5,15 @@
 // config/authorization_loader.cpp; docs/authorization.md documents every key.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+namespace rampart::policy {
+class CompiledRule;
+}
 
 namespace rampart::config {
 
@@ -45,6 +50,9 @@ struct RouteRequirement {
     std::vector<std::string> permissions;  // every one, granted by some role of the identity
     std::vector<std::string> scopes;       // every one, among the identity's scopes
     std::vector<std::string> roles;        // at least one, among the identity's roles
+    // A rule of the policy language (docs/policy-language.md) that must be true, compiled when
+    // the configuration loads; null when the route states none.
+    std::shared_ptr<const policy::CompiledRule> rule;
 };
 
 struct RouteAuthorization {

@@ -7,6 +7,8 @@
 
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
+#include "pipeline/rule_context.hpp"
+#include "policy/rule.hpp"
 
 namespace rampart::pipeline {
 
@@ -70,6 +72,7 @@ class AuthorizationStage final : public Stage {
             required_permissions_.push_back(compile_permission(permission, roles));
         }
         required_scopes_ = requirement.scopes;
+        policy_rule_ = requirement.rule;
         // RFC 6750 §3.1: the scope attribute names what the resource needs.
         insufficient_scope_challenge_ =
             "Bearer realm=\"rampart\", error=\"insufficient_scope\", scope=\"" +
@@ -97,6 +100,9 @@ class AuthorizationStage final : public Stage {
             if (!contains(identity.scopes, scope)) {
                 return deny(exchange, {"missing_scope", missing_scopes(identity)});
             }
+        }
+        if (policy_rule_ && !policy_rule_->allows(RuleContext(exchange))) {
+            return deny(exchange, {"rule_denied", policy_rule_->text()});
         }
         return Verdict::proceed;
     }
@@ -162,6 +168,7 @@ class AuthorizationStage final : public Stage {
     std::vector<RequiredPermission> required_permissions_;  // every one
     std::vector<std::string> required_scopes_;              // every one
     std::string insufficient_scope_challenge_;
+    std::shared_ptr<const policy::CompiledRule> policy_rule_;  // must be true too; may be null
 };
 
 }  // namespace
