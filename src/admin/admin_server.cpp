@@ -103,7 +103,8 @@ asio::awaitable<AdminResponse> handle(net::Server& server, AdminApi& api,
     if (!target.starts_with(admin_prefix)) {
         co_return problem_response(http::status::not_found, "No such admin resource.");
     }
-    auto settings = server.snapshot()->settings().admin;
+    auto snapshot = server.snapshot();
+    const auto& settings = snapshot->settings().admin;
     auto client_ip = peer.to_string();
     if (!source_is_allowed(settings, peer)) {
         server.security_events().emit("admin_source_refused", nullptr, {{"client_ip", client_ip}});

@@ -71,6 +71,11 @@ std::string sha256_hex(std::string_view secret) {
     return hex;
 }
 
+void wipe_secret(std::string& secret) {
+    sodium_memzero(secret.data(), secret.size());
+    secret.clear();
+}
+
 bool constant_time_equals(std::string_view left, std::string_view right) {
     if (left.size() != right.size()) {
         return false;

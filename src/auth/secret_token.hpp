@@ -29,6 +29,10 @@ inline constexpr std::size_t client_secret_length = client_secret_prefix.size() 
 // `bytes` must be at least 16 (128 bits); less throws std::invalid_argument.
 std::string random_token(std::size_t bytes = 32);
 
+// Overwrites the characters of a secret (a password, a key) before its string is released, so
+// that freed memory does not keep it.
+void wipe_secret(std::string& secret);
+
 // Lower-case hex of SHA-256(secret): what the store keeps of a token or key.
 std::string sha256_hex(std::string_view secret);
 

@@ -1,7 +1,6 @@
 #include "cli/cli_support.hpp"
 
 #include <signal.h>
-#include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -16,6 +15,7 @@
 
 #include "admin/operations/names.hpp"
 #include "auth/auth_runtime.hpp"
+#include "auth/secret_token.hpp"
 #include "auth/signing_keys.hpp"
 #include "config/loader.hpp"
 #include "config/yaml_reader.hpp"
@@ -93,7 +93,7 @@ std::optional<std::string> read_line() {
             continue;
         }
         if (count < 0) {
-            wipe(line);
+            auth::wipe_secret(line);
             throw CommandError("cannot read the password from standard input");
         }
         if (count == 0 || c == '\n') {
@@ -102,7 +102,7 @@ std::optional<std::string> read_line() {
         }
         read_anything = true;
         if (line.size() == maximum_password_line_bytes) {
-            wipe(line);
+            auth::wipe_secret(line);
             throw CommandError("the password is too long");
         }
         line.push_back(c);
@@ -198,17 +198,12 @@ std::string read_new_password(std::string_view username) {
     auto password = prompt_without_echo("New password for " + std::string(username) + ": ");
     auto repeated = prompt_without_echo("Repeat the password: ");
     bool same = password == repeated;
-    wipe(repeated);
+    auth::wipe_secret(repeated);
     if (!same) {
-        wipe(password);
+        auth::wipe_secret(password);
         throw CommandError("the two passwords differ; nothing was changed");
     }
     return password;
-}
-
-void wipe(std::string& secret) {
-    sodium_memzero(secret.data(), secret.size());
-    secret.clear();
 }
 
 std::vector<std::string> parse_name_list(std::string_view text, std::string_view what) {

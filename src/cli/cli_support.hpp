@@ -89,9 +89,6 @@ T value_or_fail(admin::OperationResult<T> result) {
 // must match. Otherwise: the first line of standard input (for scripts). Never from argv.
 std::string read_new_password(std::string_view username);
 
-// Overwrites the characters of a password before it is released.
-void wipe(std::string& secret);
-
 // "a,b, c" -> {"a", "b", "c"} (admin::split_names), or a CommandError.
 std::vector<std::string> parse_name_list(std::string_view text, std::string_view what);
 

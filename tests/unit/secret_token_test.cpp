@@ -117,3 +117,17 @@ TEST(SecretToken, ClientSecretsAreStrongAndHashed) {
 }
 
 }  // namespace
+
+TEST(SecretToken, WipedSecretsLeaveNothingBehind) {
+    std::string secret = "correct horse battery staple";
+    const char* storage = secret.data();
+    auto capacity = secret.capacity();
+    rampart::auth::wipe_secret(secret);
+    EXPECT_TRUE(secret.empty());
+    // The same buffer, now zeros where the characters were (clear() keeps the allocation).
+    ASSERT_EQ(secret.data(), storage);
+    ASSERT_GE(secret.capacity(), capacity);
+    for (std::size_t i = 0; i < 28; ++i) {
+        EXPECT_EQ(storage[i], '\0') << i;
+    }
+}

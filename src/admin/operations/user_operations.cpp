@@ -1,20 +1,10 @@
 #include "admin/operations/user_operations.hpp"
 
-#include <sodium.h>
-
 #include "admin/operations/names.hpp"
+#include "auth/secret_token.hpp"
 #include "util/printable.hpp"
 
 namespace rampart::admin {
-
-namespace {
-
-void wipe(std::string& secret) {
-    sodium_memzero(secret.data(), secret.size());
-    secret.clear();
-}
-
-}  // namespace
 
 OperationResult<store::User> find_user(const OperationContext& context, std::string_view username) {
     auto user = context.store.find_user_by_username(username);
@@ -31,11 +21,11 @@ OperationResult<std::string> hash_new_password(std::string password, std::string
                                                std::string_view email, const PasswordTools& tools) {
     auto checked = tools.policy.check(password, username, email);
     if (!checked) {
-        wipe(password);
+        auth::wipe_secret(password);
         return invalid("the password was refused: " + checked.error().message);
     }
     auto hash = tools.hasher.hash(password);
-    wipe(password);
+    auth::wipe_secret(password);
     if (!hash) {
         return hash.error() == auth::PasswordHashError::too_long
                    ? invalid("the password is too long")
@@ -48,22 +38,22 @@ OperationResult<std::string> hash_new_password(std::string password, std::string
 OperationResult<store::User> create_user(const OperationContext& context, NewUser user,
                                          std::string password, const PasswordTools& tools) {
     if (auto checked = check_username(user.username); !checked) {
-        wipe(password);
+        auth::wipe_secret(password);
         return checked.error();
     }
     if (user.email) {
         if (auto checked = check_email(*user.email); !checked) {
-            wipe(password);
+            auth::wipe_secret(password);
             return checked.error();
         }
     }
     auto roles = check_names(std::move(user.roles), "role");
     if (!roles) {
-        wipe(password);
+        auth::wipe_secret(password);
         return roles.error();
     }
     if (context.store.find_user_by_username(user.username)) {
-        wipe(password);
+        auth::wipe_secret(password);
         return conflict("a user named \"" + user.username + "\" already exists");
     }
     auto hash =
@@ -132,7 +122,7 @@ OperationResult<store::User> set_user_password(const OperationContext& context,
                                                const PasswordTools& tools) {
     auto user = find_user(context, username);
     if (!user) {
-        wipe(password);
+        auth::wipe_secret(password);
         return user.error();
     }
     auto hash =
