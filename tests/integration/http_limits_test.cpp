@@ -211,6 +211,24 @@ TEST(HttpLimits, ExpectContinueWithOversizedLengthGets413WithoutContinue) {
     EXPECT_EQ(stack.upstream.request_count(), 0u);
 }
 
+// HTTP-09: a request that will be refused for its credentials gets the refusal instead of
+// 100 Continue, so the client never sends a body nobody will read.
+TEST(HttpLimits, ExpectContinueWithoutCredentialsGets401WithoutContinue) {
+    GatewayStack stack(routes +
+                       "  - path: /protected\n    methods: [POST]\n    upstream: app\n"
+                       "    auth: api_key\n    authorize: authenticated\n");
+    auto connection = open_connection(stack.port);
+    ASSERT_TRUE(
+        connection->send("POST /protected HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+                         "Authorization: ApiKey rk_notakey0000_wrong\r\n"
+                         "Expect: 100-continue\r\n\r\n"));
+    auto response = connection->read_response(3s);
+    ASSERT_TRUE(response) << connection->error();
+    EXPECT_EQ(response->status, 401u) << "a 100 Continue came before the refusal";
+    expect_problem(*response);
+    EXPECT_EQ(stack.upstream.request_count(), 0u);
+}
+
 // RFC 9110 §10.1.1: "A server that receives a 100-continue expectation in an HTTP/1.0 request
 // MUST ignore that expectation": an HTTP/1.0 client gets its final response only.
 TEST(HttpLimits, ExpectContinueIsIgnoredOnHttp10) {
@@ -271,6 +289,55 @@ TEST(HttpLimits, SlowHeadIsCutOffByTheHeaderTimeoutWhileOthersAreServed) {
     EXPECT_GE(slow_elapsed, 0.9);
     EXPECT_LT(slow_elapsed, 1.7) << "cut off after " << slow_elapsed << " s";
     EXPECT_EQ(slow_received.rfind("HTTP/1.1 408 ", 0), 0u) << slow_received;
+    EXPECT_EQ(stack.upstream.request_count(), 1u) << "only the normal request is forwarded";
+}
+
+// HTTP-10 at scale: 200 TLS connections dribble their heads, one header byte per connection
+// about every half second. Every one is cut off by the header timeout (2 s here) with 408 or
+// EOF, and a normal request issued meanwhile is answered at once.
+TEST(HttpLimits, TwoHundredSlowHeadsAreAllCutOffWhileOthersAreServed) {
+    GatewayStack stack(routes, "limits: {header_timeout: 2s}");
+    constexpr std::size_t slow_count = 200;
+    std::vector<std::unique_ptr<RawConnection>> slow;
+    for (std::size_t i = 0; i < slow_count; ++i) {
+        auto connection = std::make_unique<RawConnection>(stack.port, TlsOptions{});
+        ASSERT_TRUE(connection->connect(3s)) << "connection " << i << ": " << connection->error();
+        ASSERT_TRUE(connection->send("GET /echo HTTP/1.1\r\nHost: a\r\nX-Slow: "));
+        slow.push_back(std::move(connection));
+    }
+    auto started = Clock::now();
+    std::vector<bool> closed(slow_count, false);
+    std::size_t closed_count = 0;
+    double normal_elapsed = -1;
+    unsigned normal_status = 0;
+    // Bounded: at most 16 rounds; each sends a byte to every open connection and looks for a
+    // close for 2 ms per connection (at most 0.4 s), then rests 100 ms.
+    for (int round = 0; round < 16 && closed_count < slow_count; ++round) {
+        if (round == 1) {  // mid-attack, a normal client
+            auto normal_started = Clock::now();
+            normal_status = https_request(stack.port, "GET", "/echo").status;
+            normal_elapsed = seconds_since(normal_started);
+        }
+        for (std::size_t i = 0; i < slow_count; ++i) {
+            if (closed[i]) {
+                continue;
+            }
+            if (!slow[i]->send("a", 200ms) || slow[i]->closed_within(2ms)) {
+                closed[i] = true;
+                ++closed_count;
+                // What arrived before the close (the cut-off closes without close_notify).
+                std::string received = slow[i]->read_all_until_close(0ms);
+                EXPECT_TRUE(received.empty() || received.rfind("HTTP/1.1 408 ", 0) == 0)
+                    << "connection " << i << " got: " << received.substr(0, 40);
+            }
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+    double elapsed = seconds_since(started);
+    EXPECT_EQ(closed_count, slow_count) << "slow heads still open after " << elapsed << " s";
+    EXPECT_LT(elapsed, 5.0) << "the header timeout let the attack run for " << elapsed << " s";
+    EXPECT_EQ(normal_status, 200u);
+    EXPECT_LT(normal_elapsed, 0.5) << "a normal request waited " << normal_elapsed << " s";
     EXPECT_EQ(stack.upstream.request_count(), 1u) << "only the normal request is forwarded";
 }
 
