@@ -11,6 +11,8 @@ packages=(
   # libraries (DEVELOPERS.md, "Chosen dependencies")
   libboost1.81-all-dev libboost-json1.81-dev libssl-dev openssl libsodium-dev libyaml-cpp-dev libcli11-dev
   libsqlite3-dev libpq-dev libhiredis-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # JSON Schema validation of request bodies and parameters (header-only)
+  libvalijson-dev
   # common-password list for the password policy (/usr/share/john/password.lst)
   john-data sqlite3
   # tools the tests and the demo use

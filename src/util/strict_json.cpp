@@ -186,6 +186,11 @@ StrictJsonError classify(const error_code& error) {
     if (error == json::error::extra_data) {
         return StrictJsonError::trailing_data;
     }
+    // "\uDEAD" alone, or a high surrogate without its pair: not a character.
+    if (error == json::error::illegal_leading_surrogate ||
+        error == json::error::illegal_trailing_surrogate) {
+        return StrictJsonError::invalid_utf8;
+    }
     return StrictJsonError::syntax;
 }
 
