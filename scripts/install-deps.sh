@@ -13,6 +13,8 @@ packages=(
   libsqlite3-dev libpq-dev libhiredis-dev libgtest-dev libgmock-dev libbenchmark-dev
   # the injection filter: libmodsecurity3 and the OWASP Core Rule Set it runs
   libmodsecurity-dev modsecurity-crs
+  # JSON Schema validation of request bodies and parameters (header-only)
+  libvalijson-dev
   # common-password list for the password policy (/usr/share/john/password.lst)
   john-data sqlite3
   # tools the tests and the demo use

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/beast/http/status.hpp>
+#include <boost/json/object.hpp>
 
 #include <string_view>
 
@@ -13,6 +14,12 @@ namespace rampart::pipeline {
 
 // Replaces exchange.response with a problem+json body carrying the request id.
 void set_problem(Exchange& exchange, http::status status, std::string_view detail = {});
+
+// The same with extension members after the standard ones (RFC 9457 §3.2),
+// such as the list of validation errors. Their names and values are the
+// caller's: they must not echo what the client sent beyond names it chose.
+void set_problem(Exchange& exchange, http::status status, std::string_view detail,
+                 boost::json::object extension_members);
 
 // The body alone, for code paths without an Exchange (the admin listener).
 std::string problem_body(http::status status, std::string_view detail, std::string_view request_id);

@@ -186,6 +186,16 @@ StrictJsonError classify(const error_code& error) {
     if (error == json::error::extra_data) {
         return StrictJsonError::trailing_data;
     }
+    // Boost refuses an exponent beyond what it can count before our handler
+    // sees the number's length.
+    if (error == json::error::exponent_overflow) {
+        return StrictJsonError::number_out_of_range;
+    }
+    // "\uDEAD" alone, or a high surrogate without its pair: not a character.
+    if (error == json::error::illegal_leading_surrogate ||
+        error == json::error::illegal_trailing_surrogate) {
+        return StrictJsonError::invalid_utf8;
+    }
     return StrictJsonError::syntax;
 }
 

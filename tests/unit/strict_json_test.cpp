@@ -64,6 +64,24 @@ TEST(StrictJson, RefusesInvalidUtf8) {
     EXPECT_TRUE(parse_strict_json("\"\xe2\x82\xac \xf0\x9f\x98\x80\""));
 }
 
+// An escaped surrogate that is not half of a pair is no character either.
+TEST(StrictJson, RefusesLoneSurrogateEscapes) {
+    EXPECT_EQ(error_of(R"(["\uDFAA"])"), StrictJsonError::invalid_utf8);
+    // Boost 1.81 reports a high surrogate without its pair as a syntax error.
+    auto unpaired = error_of(R"(["\uDADA"])");
+    EXPECT_TRUE(unpaired == StrictJsonError::invalid_utf8 || unpaired == StrictJsonError::syntax);
+    EXPECT_EQ(error_of(R"(["\uD888\u1234"])"), StrictJsonError::invalid_utf8);
+    EXPECT_TRUE(parse_strict_json(R"(["\uD83D\uDE00"])"));
+}
+
+TEST(StrictJson, RefusesExponentsBeyondRange) {
+    EXPECT_EQ(error_of("[1e400]"), StrictJsonError::number_out_of_range);
+    StrictJsonLimits long_numbers;
+    long_numbers.max_number_chars = 1000;
+    EXPECT_EQ(error_of("[0.4e" + std::string(400, '9') + "]", long_numbers),
+              StrictJsonError::number_out_of_range);
+}
+
 TEST(StrictJson, EnforcesEveryLimit) {
     StrictJsonLimits limits;
     limits.max_bytes = 10;

@@ -10,7 +10,8 @@ std::vector<StageFactory> all_stage_factories() {
         authentication_stage_factory(),    // 35
         authorization_stage_factory(),     // 36
         deprecation_stage_factory(),       // 40
-        waf_stage_factory(),               // 50
+        validation_stage_factory(),        // 50
+        waf_stage_factory(),               // 60
         error_masking_stage_factory(),     // 1000
     };
 }

@@ -139,7 +139,7 @@ std::string route_name_of(const StageBuildContext& context) {
 }  // namespace
 
 StageFactory waf_stage_factory() {
-    return {stage_key, 50, [](const StageBuildContext& context) -> std::shared_ptr<const Stage> {
+    return {stage_key, 60, [](const StageBuildContext& context) -> std::shared_ptr<const Stage> {
                 if (!context.section) {
                     return nullptr;
                 }
