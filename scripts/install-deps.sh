@@ -13,6 +13,8 @@ packages=(
   libsqlite3-dev libpq-dev libhiredis-dev libgtest-dev libgmock-dev libbenchmark-dev
   # the injection filter: libmodsecurity3 and the OWASP Core Rule Set it runs
   libmodsecurity-dev modsecurity-crs
+  # multipart/form-data uploads are parsed by GMime for the multipart limits
+  libgmime-3.0-dev
   # JSON Schema validation of request bodies and parameters (header-only)
   libvalijson-dev
   # common-password list for the password policy (/usr/share/john/password.lst)

@@ -11,6 +11,7 @@ std::vector<StageFactory> all_stage_factories() {
         authorization_stage_factory(),     // 36
         deprecation_stage_factory(),       // 40
         validation_stage_factory(),        // 50
+        multipart_stage_factory(),         // 55
         waf_stage_factory(),               // 60
         error_masking_stage_factory(),     // 1000
     };

@@ -17,6 +17,7 @@ StageFactory authentication_stage_factory();    // authentication.hpp, order 35
 StageFactory authorization_stage_factory();     // authorization.hpp, order 36
 StageFactory deprecation_stage_factory();       // deprecation.hpp, order 40
 StageFactory validation_stage_factory();        // validation.hpp, order 50
+StageFactory multipart_stage_factory();         // multipart.hpp, order 55
 StageFactory waf_stage_factory();               // waf.hpp, order 60
 StageFactory error_masking_stage_factory();     // error_masking.hpp, order 1000
 
