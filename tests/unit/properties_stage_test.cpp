@@ -318,6 +318,16 @@ TEST(PropertiesStage, LeavesRampartsOwnAnswersAndEmptyBodiesAlone) {
     EXPECT_EQ(no_content.response.result(), http::status::no_content);
 }
 
+TEST(PropertiesStage, HeadAnswersLoseTheUnfilteredLength) {
+    auto exchange = request(caller({"customer"}), "", "");
+    exchange.request.method(http::verb::head);
+    answer(exchange, "");
+    exchange.response.content_length(512);
+    stage_of("users")->on_response(exchange);
+    EXPECT_EQ(exchange.response.result(), http::status::ok);
+    EXPECT_EQ(exchange.response.count(http::field::content_length), 0u);
+}
+
 TEST(PropertiesStage, AsksTheUpstreamForAnUncompressedWholeAnswer) {
     auto exchange = request(caller({"customer"}), "", "");
     exchange.request.set(http::field::accept_encoding, "gzip, br");

@@ -1,11 +1,13 @@
 #include "pipeline/stages/properties.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,7 +33,8 @@ constexpr std::string_view filter_failed_event = "property_filter_failed";
 constexpr std::size_t max_refused_names = 16;
 constexpr std::size_t max_refused_name_bytes = 128;
 
-using Nodes = std::vector<const FieldSet::Node*>;
+// A caller holds few roles: their sets fit inline, without allocating.
+using Nodes = boost::container::small_vector<const FieldSet::Node*, 4>;
 
 // Field sets keyed by role, and the set of a role without an entry.
 struct RoleFieldSets {
@@ -157,7 +160,8 @@ class PropertiesStage final : public Stage {
             return refuse_body(exchange, "not_an_object",
                                "The request body must be a JSON object or an array of objects.");
         }
-        auto refused = unwritable_fields(*document, writable, max_refused_names);
+        auto refused = unwritable_fields(*document, std::span(writable.data(), writable.size()),
+                                         max_refused_names);
         if (refused.empty()) {
             return Verdict::proceed;
         }
@@ -261,7 +265,7 @@ class PropertiesStage final : public Stage {
     void filter(json::value& records, const Exchange& exchange) const {
         if (response_->readable) {
             auto readable = response_->readable->applicable(exchange.identity);
-            keep_readable_fields(records, readable);
+            keep_readable_fields(records, std::span(readable.data(), readable.size()));
         }
         if (response_->denied) {
             remove_fields(records, response_->denied->root());
