@@ -96,15 +96,14 @@ std::shared_ptr<const policy::CompiledRule> compile_route_rule(const Section& re
     }
 }
 
-RouteAuthorization read_require(const Section& section, const AuthorizationSettings& settings) {
-    if (!section.node()["require"].IsMap()) {
-        section.fail("require", "must be a map: {permissions: [...], scopes: [...], roles: [...]}");
-    }
-    auto require = section.section("require");
-    RouteAuthorization authorization;
-    authorization.mode = AuthorizationMode::require;
-    authorization.rule = rule_of(section, "require");
-    auto& requirement = authorization.requirement;
+bool requires_nothing(const RouteRequirement& requirement) {
+    return requirement.permissions.empty() && requirement.scopes.empty() &&
+           requirement.roles.empty() && !requirement.rule;
+}
+
+// The lists and the rule of `require` or of its `shadow`.
+RouteRequirement read_requirement(const Section& require, const AuthorizationSettings& settings) {
+    RouteRequirement requirement;
     requirement.permissions = read_names(require, "permissions", is_name,
                                          std::string(name_rule) +
                                              ", no wildcard: a route "
@@ -114,13 +113,6 @@ RouteAuthorization read_require(const Section& section, const AuthorizationSetti
     if (require.has("rule")) {
         requirement.rule = compile_route_rule(require);
     }
-    require.finish();
-    if (requirement.permissions.empty() && requirement.scopes.empty() &&
-        requirement.roles.empty() && !requirement.rule) {
-        section.fail("require",
-                     "requires nothing: list permissions, scopes or roles, or say `authorize: "
-                     "authenticated` for any authenticated caller");
-    }
     for (std::size_t i = 0; i < requirement.permissions.size(); ++i) {
         if (!some_role_grants(settings, requirement.permissions[i])) {
             require.fail("permissions", "no role under `roles` grants \"" +
@@ -128,10 +120,56 @@ RouteAuthorization read_require(const Section& section, const AuthorizationSetti
                                             "\", so no caller could ever pass");
         }
     }
+    return requirement;
+}
+
+void read_shadow(const Section& require, const AuthorizationSettings& settings,
+                 RouteAuthorization& authorization) {
+    if (!require.node()["shadow"].IsMap()) {
+        require.fail("shadow",
+                     "must be a map like require: {permissions: [...], scopes: [...], roles: "
+                     "[...], rule: \"...\"}");
+    }
+    auto shadow = require.section("shadow");
+    auto requirement = read_requirement(shadow, settings);
+    shadow.finish();
+    if (requires_nothing(requirement)) {
+        require.fail("shadow", "requires nothing: list permissions, scopes or roles, or a rule");
+    }
+    authorization.shadow = std::make_shared<const RouteRequirement>(std::move(requirement));
+    authorization.shadow_rule = require.file() + ":" +
+                                std::to_string(require.node()["shadow"].Mark().line + 1) + " " +
+                                require.child_path("shadow");
+}
+
+RouteAuthorization read_require(const Section& section, const AuthorizationSettings& settings) {
+    if (!section.node()["require"].IsMap()) {
+        section.fail("require", "must be a map: {permissions: [...], scopes: [...], roles: [...]}");
+    }
+    auto require = section.section("require");
+    RouteAuthorization authorization;
+    authorization.mode = AuthorizationMode::require;
+    authorization.rule = rule_of(section, "require");
+    authorization.requirement = read_requirement(require, settings);
+    if (require.has("shadow")) {
+        read_shadow(require, settings, authorization);
+    }
+    require.finish();
+    // With a shadow requirement alone, the route admits any authenticated
+    // caller while the shadow is observed: that is said explicitly.
+    if (requires_nothing(authorization.requirement) && !authorization.shadow) {
+        section.fail("require",
+                     "requires nothing: list permissions, scopes or roles, or say `authorize: "
+                     "authenticated` for any authenticated caller");
+    }
     return authorization;
 }
 
 }  // namespace
+
+bool is_role_name(std::string_view name) {
+    return is_name(name);
+}
 
 AuthorizationSettings read_authorization_settings(const Section& root) {
     AuthorizationSettings settings;

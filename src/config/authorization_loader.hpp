@@ -3,12 +3,18 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include "config/auth_settings.hpp"
 #include "config/authorization_settings.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace rampart::config {
+
+// Whether `name` follows the naming rules of roles (and scopes and
+// permissions): 1 to 128 letters, digits and . _ : / -. For stages that key
+// settings by role.
+bool is_role_name(std::string_view name);
 
 // The top-level `roles` map: role name -> list of permission patterns.
 AuthorizationSettings read_authorization_settings(const Section& root);

@@ -62,6 +62,11 @@ struct RouteAuthorization {
     // "file:line key.path" ("rampart.yaml:40 routes[2].require"): the rule a
     // denial names in the security log.
     std::string rule;
+    // `require.shadow`: a requirement being rolled out. It is checked after
+    // the enforced one passes, and what it would refuse is logged as
+    // `authorization_shadow_denied`; it never refuses anything. Null when none.
+    std::shared_ptr<const RouteRequirement> shadow;
+    std::string shadow_rule;  // "rampart.yaml:41 routes[2].require.shadow"
 };
 
 }  // namespace rampart::config

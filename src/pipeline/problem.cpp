@@ -45,7 +45,9 @@ void set_problem(Exchange& exchange, http::status status, std::string_view detai
                  boost::json::object extension_members) {
     auto body = standard_members(status, detail, exchange.request_id);
     for (auto& [name, value] : extension_members) {
-        body[name] = std::move(value);
+        if (!body.contains(name)) {  // an extension never replaces a standard member
+            body[name] = std::move(value);
+        }
     }
     set_problem_body(exchange, status, boost::json::serialize(body));
 }

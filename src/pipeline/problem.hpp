@@ -16,7 +16,8 @@ namespace rampart::pipeline {
 void set_problem(Exchange& exchange, http::status status, std::string_view detail = {});
 
 // The same with extension members after the standard ones (RFC 9457 §3.2),
-// such as the list of validation errors. Their names and values are the
+// such as the list of validation errors or the names of refused fields; an
+// extension never replaces a standard member. Their names and values are the
 // caller's: they must not echo what the client sent beyond names it chose.
 void set_problem(Exchange& exchange, http::status status, std::string_view detail,
                  boost::json::object extension_members);

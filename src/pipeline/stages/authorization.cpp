@@ -1,6 +1,7 @@
 #include "pipeline/stages/authorization.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -15,6 +16,7 @@ namespace rampart::pipeline {
 namespace {
 
 constexpr std::string_view denial_event = "authorization_denied";
+constexpr std::string_view shadow_denial_event = "authorization_shadow_denied";
 
 std::string join(const std::vector<std::string>& names) {
     std::string text;
@@ -60,12 +62,11 @@ struct Denial {
     std::string missing;
 };
 
-class AuthorizationStage final : public Stage {
+// One requirement compiled: what `require` (or its `shadow`) lists.
+class CompiledRequirement {
   public:
-    AuthorizationStage(std::string route_name, const config::RouteAuthorization& authorization,
-                       const config::RolePermissions& roles)
-        : route_name_(std::move(route_name)), rule_(authorization.rule) {
-        const auto& requirement = authorization.requirement;
+    CompiledRequirement(const config::RouteRequirement& requirement,
+                        const config::RolePermissions& roles) {
         required_roles_.insert(requirement.roles.begin(), requirement.roles.end());
         required_roles_text_ = join(requirement.roles);
         for (const auto& permission : requirement.permissions) {
@@ -73,38 +74,29 @@ class AuthorizationStage final : public Stage {
         }
         required_scopes_ = requirement.scopes;
         policy_rule_ = requirement.rule;
-        // RFC 6750 §3.1: the scope attribute names what the resource needs.
-        insufficient_scope_challenge_ =
-            "Bearer realm=\"rampart\", error=\"insufficient_scope\", scope=\"" +
-            join(requirement.scopes) + "\"";
     }
 
-    std::string_view name() const override { return "authorization"; }
-
-    Verdict on_request_head(Exchange& exchange) const override {
-        // Authentication runs first and sets the identity or answers 401;
-        // without one something is wrong, and that fails closed (AUTHZ-07).
-        if (!exchange.identity) {
-            return deny(exchange, {"no_identity", {}});
-        }
+    // What fails for this identity, the first failing kind only; nothing
+    // when it passes. Allocates only then.
+    std::optional<Denial> check(const Exchange& exchange) const {
         const auto& identity = *exchange.identity;
         if (!required_roles_.empty() && !holds_any(identity.roles, required_roles_)) {
-            return deny(exchange, {"missing_role", required_roles_text_});
+            return Denial{"missing_role", required_roles_text_};
         }
         for (const auto& permission : required_permissions_) {
             if (!holds_any(identity.roles, permission.granting_roles)) {
-                return deny(exchange, {"missing_permission", missing_permissions(identity)});
+                return Denial{"missing_permission", missing_permissions(identity)};
             }
         }
         for (const auto& scope : required_scopes_) {
             if (!contains(identity.scopes, scope)) {
-                return deny(exchange, {"missing_scope", missing_scopes(identity)});
+                return Denial{"missing_scope", missing_scopes(identity)};
             }
         }
         if (policy_rule_ && !policy_rule_->allows(RuleContext(exchange))) {
-            return deny(exchange, {"rule_denied", policy_rule_->text()});
+            return Denial{"rule_denied", std::string(policy_rule_->text())};
         }
-        return Verdict::proceed;
+        return std::nullopt;
     }
 
   private:
@@ -128,6 +120,52 @@ class AuthorizationStage final : public Stage {
         return join(missing);
     }
 
+    std::unordered_set<std::string> required_roles_;  // any one of them
+    std::string required_roles_text_;
+    std::vector<RequiredPermission> required_permissions_;     // every one
+    std::vector<std::string> required_scopes_;                 // every one
+    std::shared_ptr<const policy::CompiledRule> policy_rule_;  // must be true too; may be null
+};
+
+class AuthorizationStage final : public Stage {
+  public:
+    AuthorizationStage(std::string route_name, const config::RouteAuthorization& authorization,
+                       const config::RolePermissions& roles)
+        : route_name_(std::move(route_name)),
+          rule_(authorization.rule),
+          enforced_(authorization.requirement, roles),
+          shadow_rule_(authorization.shadow_rule) {
+        if (authorization.shadow) {
+            shadow_.emplace(*authorization.shadow, roles);
+        }
+        // RFC 6750 §3.1: the scope attribute names what the resource needs.
+        insufficient_scope_challenge_ =
+            "Bearer realm=\"rampart\", error=\"insufficient_scope\", scope=\"" +
+            join(authorization.requirement.scopes) + "\"";
+    }
+
+    std::string_view name() const override { return "authorization"; }
+
+    Verdict on_request_head(Exchange& exchange) const override {
+        // Authentication runs first and sets the identity or answers 401;
+        // without one something is wrong, and that fails closed (AUTHZ-07).
+        if (!exchange.identity) {
+            return deny(exchange, {"no_identity", {}});
+        }
+        if (auto denial = enforced_.check(exchange)) {
+            return deny(exchange, *denial);
+        }
+        // A rule being rolled out: what it would have refused is logged,
+        // nothing is enforced.
+        if (shadow_) {
+            if (auto denial = shadow_->check(exchange)) {
+                report(exchange, shadow_denial_event, *denial, shadow_rule_);
+            }
+        }
+        return Verdict::proceed;
+    }
+
+  private:
     // The client learns only that it may not; the log says which rule and
     // what was missing.
     Verdict deny(Exchange& exchange, const Denial& denial) const {
@@ -139,13 +177,14 @@ class AuthorizationStage final : public Stage {
         if (bearer && denial.reason == "missing_scope") {
             exchange.response.set(http::field::www_authenticate, insufficient_scope_challenge_);
         }
-        report(exchange, denial);
+        report(exchange, denial_event, denial, rule_);
         return Verdict::respond;
     }
 
     // Names only: of the route, the rule, the roles, permissions or scopes
     // and the subject; never anything of the credential itself.
-    void report(Exchange& exchange, const Denial& denial) const {
+    void report(Exchange& exchange, std::string_view event, const Denial& denial,
+                std::string_view rule) const {
         if (exchange.security_events == nullptr) {
             return;
         }
@@ -153,22 +192,20 @@ class AuthorizationStage final : public Stage {
         if (exchange.identity) {
             subject = exchange.identity->subject;
         }
-        exchange.security_events->emit(denial_event, &exchange,
+        exchange.security_events->emit(event, &exchange,
                                        {{"route", route_name_},
                                         {"reason", denial.reason},
                                         {"missing", denial.missing},
-                                        {"rule", rule_},
+                                        {"rule", rule},
                                         {"subject", subject}});
     }
 
     std::string route_name_;
     std::string rule_;
-    std::unordered_set<std::string> required_roles_;  // any one of them
-    std::string required_roles_text_;
-    std::vector<RequiredPermission> required_permissions_;  // every one
-    std::vector<std::string> required_scopes_;              // every one
+    CompiledRequirement enforced_;
+    std::optional<CompiledRequirement> shadow_;  // logged, never enforced
+    std::string shadow_rule_;
     std::string insufficient_scope_challenge_;
-    std::shared_ptr<const policy::CompiledRule> policy_rule_;  // must be true too; may be null
 };
 
 }  // namespace

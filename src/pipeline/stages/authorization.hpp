@@ -11,6 +11,10 @@
 // route, the rule and what was missing. A bearer token that lacks only scopes
 // also gets RFC 6750's `insufficient_scope` challenge.
 //
+// `require.shadow` is a second requirement, checked when the first passes:
+// what it would refuse is an `authorization_shadow_denied` event, and the
+// request proceeds (a rule being rolled out).
+//
 // Everything is compiled when the configuration loads (for each required
 // permission, the set of roles granting it), so a request costs hash lookups
 // over the identity's roles and allocates nothing unless it is denied.

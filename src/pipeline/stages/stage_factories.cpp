@@ -10,6 +10,7 @@ std::vector<StageFactory> all_stage_factories() {
         authentication_stage_factory(),    // 35
         authorization_stage_factory(),     // 36
         deprecation_stage_factory(),       // 40
+        properties_stage_factory(),        // 45
         validation_stage_factory(),        // 50
         multipart_stage_factory(),         // 55
         waf_stage_factory(),               // 60

@@ -16,6 +16,7 @@ StageFactory cors_stage_factory();              // cors.hpp, order 30
 StageFactory authentication_stage_factory();    // authentication.hpp, order 35
 StageFactory authorization_stage_factory();     // authorization.hpp, order 36
 StageFactory deprecation_stage_factory();       // deprecation.hpp, order 40
+StageFactory properties_stage_factory();        // properties.hpp, order 45
 StageFactory validation_stage_factory();        // validation.hpp, order 50
 StageFactory multipart_stage_factory();         // multipart.hpp, order 55
 StageFactory waf_stage_factory();               // waf.hpp, order 60
