@@ -319,6 +319,33 @@ TEST(RateLimit, TheLoginEndpointHasItsOwnStricterLimit) {
     EXPECT_EQ(admitted, 20);
 }
 
+// RL-06: a sensitive business flow gets its own limit on its route: 50 password-reset requests
+// for different addresses from one client, and the upstream sees only the threshold.
+TEST(RateLimit, ASensitiveFlowHasItsOwnLimitOnItsRoute) {
+    GatewayStack stack(simple_route("/items") +
+                       simple_route("/password-reset", "[POST]",
+                                    "    rate_limit:\n      limits:\n"
+                                    "        - {name: reset_per_ip, key: [client_ip], rate: 5, "
+                                    "period: 1h}\n"));
+    int admitted = 0;
+    int limited = 0;
+    for (int request = 0; request < 50; ++request) {
+        json::object body{{"email", "user" + std::to_string(request) + "@example.com"}};
+        auto response =
+            https_request(stack.port, "POST", "/password-reset",
+                          {{"Content-Type", "application/json"}}, json::serialize(body));
+        admitted += response.status == 200u ? 1 : 0;
+        limited += response.status == 429u ? 1 : 0;
+    }
+    EXPECT_EQ(admitted, 5);
+    EXPECT_EQ(limited, 45);
+    EXPECT_EQ(stack.upstream.requests().size(), 5u);
+    // The other route has no limit.
+    for (int request = 0; request < 10; ++request) {
+        EXPECT_EQ(https_request(stack.port, "GET", "/items").status, 200u);
+    }
+}
+
 // Connection-level defence: new connections per second per client address, refused at accept
 // by closing. 127.0.0.2 and 127.0.0.3 are other loopback sources with budgets of their own.
 bool connection_survives_from(const char* source, std::uint16_t port) {
