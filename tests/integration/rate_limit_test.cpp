@@ -319,6 +319,36 @@ TEST(RateLimit, TheLoginEndpointHasItsOwnStricterLimit) {
     EXPECT_EQ(admitted, 20);
 }
 
+// RL-04: the address limit runs before authentication. A client sending bearer tokens with bad
+// signatures gets 401 up to the limit, then 429 without any signature check.
+TEST(RateLimit, AnAddressLimitRunsBeforeSignatureChecks) {
+    const std::string routes =
+        "  - path: /me\n    methods: [GET]\n    upstream: app\n    auth: [jwt]\n"
+        "    authorize: authenticated\n";
+    GatewayStack stack(routes, "token_service: {}\n" +
+                                   limits_config("    - {name: per_ip, key: [client_ip], rate: 20, "
+                                                 "period: 1m}\n"));
+    // A well-formed ES256-looking token whose signature cannot verify.
+    const std::string forged =
+        "Bearer eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Im5vLXN1Y2gta2V5In0."
+        "eyJzdWIiOiJhZG1pbiIsImV4cCI6NDEwMjQ0NDgwMH0."
+        "c2lnbmF0dXJlLXRoYXQtZG9lcy1ub3QtdmVyaWZ5LWF0LWFsbC1hdC1hbGwtYXQtYWxsLWF0LWFsbC1hdC1hbGw";
+    RawConnection connection(stack.port, TlsOptions{});
+    ASSERT_TRUE(connection.connect()) << connection.error();
+    int unauthorized = 0;
+    int limited = 0;
+    for (int request = 0; request < 200; ++request) {
+        ASSERT_TRUE(connection.send(format_request("GET", "/me", {{"Authorization", forged}})));
+        auto response = connection.read_response();
+        ASSERT_TRUE(response) << connection.error();
+        unauthorized += response->status == 401u ? 1 : 0;
+        limited += response->status == 429u ? 1 : 0;
+    }
+    EXPECT_EQ(unauthorized, 20);
+    EXPECT_EQ(limited, 180);
+    EXPECT_EQ(stack.upstream.requests().size(), 0u);
+}
+
 // RL-06: a sensitive business flow gets its own limit on its route: 50 password-reset requests
 // for different addresses from one client, and the upstream sees only the threshold.
 TEST(RateLimit, ASensitiveFlowHasItsOwnLimitOnItsRoute) {
