@@ -16,6 +16,7 @@
 #include "cli/users_command.hpp"
 #include "config/loader.hpp"
 #include "config/snapshot.hpp"
+#include "limit/limit_definition.hpp"
 #include "net/server.hpp"
 #include "observe/metrics.hpp"
 #include "util/request_id.hpp"
@@ -74,9 +75,12 @@ int serve(const std::string& config_file) {
     net::ServerOptions options{config_file, resolve_admin_token(settings)};
     auto metrics = std::make_unique<observe::Metrics>(settings.workers);
     auto auth = std::make_unique<auth::AuthRuntime>(settings);
-    pipeline::StageServices services{auth.get(), settings.workers};
+    auto rate_limits = std::make_unique<limit::InProcessStore>(limit::InProcessStoreOptions{
+        .max_keys = limit::read_process_rate_limits(*settings.global_stage_section).max_keys});
+    pipeline::StageServices services{auth.get(), settings.workers, rate_limits.get()};
     auto snapshot = config::Snapshot::build(std::move(settings), *metrics, 1, services);
-    net::Server server(snapshot, options, std::move(metrics), std::move(auth));
+    net::Server server(snapshot, options, std::move(metrics), std::move(auth),
+                       std::move(rate_limits));
     print_listeners(snapshot->settings());
     std::cout << "rampart: " << snapshot->routes().size() << " routes, "
               << snapshot->settings().workers << " workers; ready" << std::endl;

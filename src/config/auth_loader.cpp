@@ -89,6 +89,7 @@ TokenServiceSettings read_token_service(const Section& section, const std::strin
     TokenServiceSettings service;
     service.enabled = section.boolean("enabled", true);
     service.location = location_of(section);
+    section.claim("rate_limit");  // the rate_limit stage reads it (loader.cpp)
     service.issuer = section.string("issuer", default_issuer);
     check_issuer_url(section, "issuer", service.issuer);
     service.audience = section.string("audience", service.audience);

@@ -12,6 +12,7 @@
 #include "config/auth_loader.hpp"
 #include "config/authorization_loader.hpp"
 #include "config/identity_header_loader.hpp"
+#include "limit/limit_definition.hpp"
 #include "pipeline/stage_registry.hpp"
 
 namespace rampart::config {
@@ -503,11 +504,16 @@ void check_references(const Settings& settings, const Section& root) {
 // The token service's endpoints, under the issuer's path (RFC 8414 §3.1 puts
 // the metadata of an issuer with a path at /.well-known/...{path}). A
 // configured route on the same path and method is a conflict the router reports.
-void add_token_service_routes(Settings& settings) {
+// `token_service.rate_limit` is the rate_limit section of the token
+// service's own endpoints (the documents excepted), in place of the
+// top-level one: logins and token requests can have their own, stricter
+// limits (RL-04), checked before any password hash.
+void add_token_service_routes(Settings& settings, const Section& root) {
     const auto& service = settings.auth.token_service;
     if (!service.enabled) {
         return;
     }
+    auto service_section = root.optional_section("token_service");
     auto url = boost::urls::parse_absolute_uri(service.issuer);
     std::string base(url ? url->path() : "");
     while (!base.empty() && base.back() == '/') {
@@ -547,6 +553,9 @@ void add_token_service_routes(Settings& settings) {
             // Any user's own token; the handler refuses clients' tokens itself.
             route.authorization.mode = AuthorizationMode::authenticated;
             route.authorization.rule = service.location + " token_service (/auth/password)";
+        }
+        if (service_section && service_section->has("rate_limit") && !is_document) {
+            route.stage_sections.push_back(*service_section);
         }
         settings.routes.push_back(std::move(route));
     }
@@ -641,12 +650,13 @@ Settings read_settings(const Section& root) {
     top.authorization_settings = &settings.authorization;
     top.listeners = &settings.listeners;
     read_route_list(root, "routes", top, settings.routes, 0);
-    add_token_service_routes(settings);
+    add_token_service_routes(settings, root);
     name_routes_sharing_a_path(settings.routes);
     if (settings.routes.empty()) {
         root.fail("routes", "at least one route is required");
     }
     claim_stage_keys(root);
+    limit::read_process_rate_limits(root);  // checked here; the server applies them
     settings.global_stage_section = root;
     check_references(settings, root);
     root.finish();

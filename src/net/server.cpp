@@ -12,6 +12,7 @@
 #include "admin/admin_server.hpp"
 #include "auth/jwks_source.hpp"
 #include "config/loader.hpp"
+#include "limit/limit_definition.hpp"
 #include "net/health_checker.hpp"
 #include "net/worker.hpp"
 
@@ -37,10 +38,12 @@ std::unique_ptr<observe::LogSink> open_sink(const config::LogSink& settings) {
 }  // namespace
 
 Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions options,
-               std::unique_ptr<observe::Metrics> metrics, std::unique_ptr<auth::AuthRuntime> auth)
+               std::unique_ptr<observe::Metrics> metrics, std::unique_ptr<auth::AuthRuntime> auth,
+               std::unique_ptr<limit::InProcessStore> rate_limits)
     : options_(std::move(options)),
       metrics_(std::move(metrics)),
       auth_(std::move(auth)),
+      rate_limits_(std::move(rate_limits)),
       snapshot_(std::move(first)),
       control_(std::make_unique<Control>()) {
     const auto& logging = snapshot_->settings().observability;
@@ -48,6 +51,19 @@ Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions opti
     security_log_ = open_sink(logging.security_log);
     security_events_ = std::make_unique<observe::SecurityEvents>(security_log_.get());
     generation_.store(snapshot_->generation(), std::memory_order_release);
+    apply_process_rate_limits(snapshot_->settings(), true);
+}
+
+void Server::apply_process_rate_limits(const config::Settings& settings, bool at_start) {
+    auto process = settings.global_stage_section
+                       ? limit::read_process_rate_limits(*settings.global_stage_section)
+                       : limit::ProcessRateLimits{};
+    if (at_start) {
+        rate_limit_max_keys_ = process.max_keys;
+    } else if (process.max_keys != rate_limit_max_keys_) {
+        throw config::ConfigError("these settings only change with a restart: rate_limit.max_keys");
+    }
+    connections_.set_connection_rate(process.connections_per_ip);
 }
 
 Server::~Server() {
@@ -58,7 +74,7 @@ Server::~Server() {
 }
 
 pipeline::StageServices Server::stage_services() {
-    return pipeline::StageServices{auth_.get(), snapshot()->settings().workers};
+    return pipeline::StageServices{auth_.get(), snapshot()->settings().workers, rate_limits_.get()};
 }
 
 std::shared_ptr<const config::Snapshot> Server::snapshot() const {
@@ -80,6 +96,7 @@ ReloadResult Server::reload() {
         }
         auto candidate = config::Snapshot::build(std::move(settings), *metrics_,
                                                  running->generation() + 1, stage_services());
+        apply_process_rate_limits(candidate->settings(), false);
         {
             std::lock_guard lock(snapshot_mutex_);
             snapshot_ = candidate;

@@ -65,10 +65,17 @@ asio::awaitable<void> Worker::accept_loop(std::size_t listener_index) {
         }
         boost::system::error_code endpoint_error;
         auto peer = socket.remote_endpoint(endpoint_error).address();
+        if (endpoint_error) {
+            socket.close();  // the peer is already gone
+            continue;
+        }
         const auto& limits = current_snapshot()->settings().limits;
         auto admission = server_.connections().try_acquire(peer, limits.max_connections,
                                                            limits.max_connections_per_ip);
-        if (endpoint_error || admission != ConnectionLimiter::Admission::admitted) {
+        if (admission == ConnectionLimiter::Admission::over_rate) {
+            server_.metrics().connection_rate_limited(index_);
+        }
+        if (admission != ConnectionLimiter::Admission::admitted) {
             socket.close();
             continue;
         }

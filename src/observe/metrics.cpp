@@ -168,6 +168,10 @@ void Metrics::connection_closed(unsigned worker) noexcept {
     worker_shards_[shard_index(worker)].connections_closed.add();
 }
 
+void Metrics::connection_rate_limited(unsigned worker) noexcept {
+    worker_shards_[shard_index(worker)].connections_rate_limited.add();
+}
+
 void Metrics::tls_handshake(unsigned worker, bool succeeded) noexcept {
     auto& shard = worker_shards_[shard_index(worker)];
     (succeeded ? shard.handshakes_succeeded : shard.handshakes_failed).add();
@@ -232,6 +236,22 @@ void Metrics::render_requests(std::string& out) const {
         }
         append_histogram(out, "rampart_request_duration_seconds", "route", route->name(), totals);
     }
+    append_family_header(out, "rampart_rate_limited_requests_total", "counter",
+                         "Requests refused with 429 by a rate limit, by route.");
+    for (const RouteMetrics* route : routes) {
+        std::uint64_t total = 0;
+        for (unsigned shard = 0; shard < route->shard_count_; ++shard) {
+            total += route->shards_[shard].rate_limited.value();
+        }
+        if (total == 0) {
+            continue;
+        }
+        out.append("rampart_rate_limited_requests_total{");
+        append_label(out, "route", route->name());
+        out.append("} ");
+        append_number(out, total);
+        out.append("\n");
+    }
 }
 
 void Metrics::render_upstreams(std::string& out) const {
@@ -273,7 +293,9 @@ void Metrics::render_process_wide(std::string& out) const {
     std::uint64_t closed = 0;
     std::uint64_t handshakes_succeeded = 0;
     std::uint64_t handshakes_failed = 0;
+    std::uint64_t rate_limited_connections = 0;
     for (unsigned shard = 0; shard < worker_count_; ++shard) {
+        rate_limited_connections += worker_shards_[shard].connections_rate_limited.value();
         opened += worker_shards_[shard].connections_opened.value();
         closed += worker_shards_[shard].connections_closed.value();
         handshakes_succeeded += worker_shards_[shard].handshakes_succeeded.value();
@@ -284,6 +306,13 @@ void Metrics::render_process_wide(std::string& out) const {
     out.append("rampart_open_connections ");
     // Shards are read one after another, so a close can be seen before its open.
     append_number(out, opened > closed ? opened - closed : 0);
+    out.append("\n");
+
+    append_family_header(out, "rampart_connections_rate_limited_total", "counter",
+                         "Connections closed at accept: too many new connections from one "
+                         "address per second.");
+    out.append("rampart_connections_rate_limited_total ");
+    append_number(out, rate_limited_connections);
     out.append("\n");
 
     append_family_header(out, "rampart_tls_handshakes_total", "counter",

@@ -60,12 +60,18 @@ class RouteMetrics {
     RouteMetrics(std::string name, unsigned shard_count);
     const std::string& name() const noexcept { return name_; }
 
+    // Hot path, from the worker `worker` only (one writer per shard).
+    void record_rate_limited(unsigned worker) noexcept {
+        shards_[worker % shard_count_].rate_limited.add();
+    }
+
   private:
     friend class Metrics;
     struct alignas(cache_line_bytes) Shard {
         std::array<std::array<ShardCounter, status_class_labels.size()>, method_labels.size()>
             requests;
         LatencyHistogram latency;
+        ShardCounter rate_limited;
     };
     std::string name_;
     unsigned shard_count_;
@@ -110,6 +116,9 @@ class Metrics {
                          std::chrono::microseconds duration) noexcept;
     void connection_opened(unsigned worker) noexcept;
     void connection_closed(unsigned worker) noexcept;
+    // A connection closed at accept because its address opened new
+    // connections faster than rate_limit.connections_per_ip allows.
+    void connection_rate_limited(unsigned worker) noexcept;
     void tls_handshake(unsigned worker, bool succeeded) noexcept;
     // Any thread (reloads are rare, so a shared atomic is fine).
     void record_reload(bool succeeded) noexcept;
@@ -127,6 +136,7 @@ class Metrics {
     struct alignas(cache_line_bytes) WorkerShard {
         ShardCounter connections_opened;
         ShardCounter connections_closed;
+        ShardCounter connections_rate_limited;
         ShardCounter handshakes_succeeded;
         ShardCounter handshakes_failed;
     };

@@ -7,6 +7,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -34,6 +35,21 @@ using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
 struct CompiledRoute;
+
+// What the rate-limit stages decided, for the RateLimit-Policy, RateLimit
+// and Retry-After fields of the response. Points into the compiled stages
+// (which outlive the exchange); filled by up to two stages (before and after
+// authentication), so it keeps every applied policy and, of all the limits,
+// the refusing one or else the one with the lowest remaining quota.
+struct RateLimitReport {
+    static constexpr std::size_t max_policies = 16;
+    std::array<const std::string*, max_policies> policy_items{};
+    std::size_t policy_count = 0;
+    const std::string* quoted_name = nullptr;  // null: no limit applied
+    std::int64_t remaining = 0;
+    std::int64_t reset_seconds = 0;
+    bool refused = false;
+};
 
 // Named path parameters of the matched template ("/users/{user_id}"), decoded.
 using PathParameters = std::vector<std::pair<std::string_view, std::string>>;
@@ -85,6 +101,8 @@ struct Exchange {
 
     // Set by the authentication stage; empty on `auth: none` routes.
     std::optional<Identity> identity;
+
+    RateLimitReport rate_limit;
 };
 
 }  // namespace rampart::pipeline

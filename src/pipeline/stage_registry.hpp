@@ -15,6 +15,9 @@
 namespace rampart::auth {
 class AuthRuntime;
 }
+namespace rampart::limit {
+class RateLimitStore;
+}
 
 namespace rampart::pipeline {
 
@@ -24,6 +27,8 @@ namespace rampart::pipeline {
 struct StageServices {
     auth::AuthRuntime* auth = nullptr;
     unsigned workers = 1;
+    // Rate-limit counters, shared by every route and kept across reloads.
+    limit::RateLimitStore* rate_limits = nullptr;
 };
 
 struct StageBuildContext {
