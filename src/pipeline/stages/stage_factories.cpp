@@ -9,6 +9,7 @@ std::vector<StageFactory> all_stage_factories() {
         cors_stage_factory(),              // 30
         authentication_stage_factory(),    // 35
         authorization_stage_factory(),     // 36
+        ownership_stage_factory(),         // 37
         deprecation_stage_factory(),       // 40
         error_masking_stage_factory(),     // 1000
     };

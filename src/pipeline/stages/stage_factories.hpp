@@ -15,6 +15,7 @@ StageFactory ip_filter_stage_factory();         // ip_filter.hpp, order 10
 StageFactory cors_stage_factory();              // cors.hpp, order 30
 StageFactory authentication_stage_factory();    // authentication.hpp, order 35
 StageFactory authorization_stage_factory();     // authorization.hpp, order 36
+StageFactory ownership_stage_factory();         // ownership.hpp, order 37
 StageFactory deprecation_stage_factory();       // deprecation.hpp, order 40
 StageFactory error_masking_stage_factory();     // error_masking.hpp, order 1000
 
