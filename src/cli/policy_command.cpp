@@ -9,6 +9,7 @@
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -17,6 +18,7 @@
 #include "pipeline/router.hpp"
 #include "pipeline/stage_registry.hpp"
 #include "pipeline/stages/authorization.hpp"
+#include "pipeline/stages/ownership.hpp"
 #include "util/strict_json.hpp"
 
 namespace rampart::cli {
@@ -176,14 +178,15 @@ pipeline::Identity identity_of(const json::object& claims, std::string issuer) {
     return identity;
 }
 
-const std::set<std::string_view> request_keys{"method",  "path", "host", "claims", "issuer",
-                                              "headers", "ip",   "name", "expect"};
+const std::set<std::string_view> request_keys{"method",  "path", "host",     "claims", "issuer",
+                                              "headers", "ip",   "resource", "name",   "expect"};
 
 pipeline::Exchange exchange_for(const json::object& request, const std::string& what) {
     for (const auto& entry : request) {
         if (!request_keys.contains(entry.key())) {
-            throw CommandError(what + ": unknown key \"" + std::string(entry.key()) +
-                               "\" (expected method, path, host, claims, issuer, headers, ip)");
+            throw CommandError(
+                what + ": unknown key \"" + std::string(entry.key()) +
+                "\" (expected method, path, host, claims, issuer, headers, ip, resource)");
         }
     }
     pipeline::Exchange exchange;
@@ -227,6 +230,15 @@ pipeline::Exchange exchange_for(const json::object& request, const std::string& 
     return exchange;
 }
 
+// The upstream's answer a request of the cases stands for, as JSON text.
+std::optional<std::string> resource_of(const json::object& request) {
+    const auto* resource = request.if_contains("resource");
+    if (resource == nullptr) {
+        return std::nullopt;
+    }
+    return json::serialize(*resource);
+}
+
 std::string methods_of(const config::Route& route) {
     std::string methods;
     for (const auto& method : route.methods) {
@@ -244,7 +256,29 @@ const pipeline::Stage* stage_named(const pipeline::CompiledRoute& route, std::st
     return nullptr;
 }
 
-Outcome decide(const PolicyModel& model, pipeline::Exchange& exchange) {
+// With the resource the upstream would answer, the ownership check decides as in the gateway;
+// without it, the outcome says the check is still to come.
+void decide_ownership(const pipeline::Stage& stage, const pipeline::Exchange& exchange,
+                      const std::optional<std::string>& resource, Outcome& outcome) {
+    if (!resource) {
+        outcome.note =
+            "ownership is checked on the upstream's answer when the request runs (give "
+            "\"resource\" to check it here)";
+        return;
+    }
+    auto verdict = pipeline::explain_ownership(stage, exchange, *resource).value_or("not_json");
+    outcome.decided_by = "ownership of " + outcome.route;
+    if (verdict == "owner" || verdict == "bypassed") {
+        outcome.reason += "; ownership: " + std::string(verdict);
+        return;
+    }
+    outcome.decision = Decision::deny;
+    outcome.status = verdict == "not_owner" || verdict == "claim_absent" ? 404 : 502;
+    outcome.reason = "ownership: " + std::string(verdict);
+}
+
+Outcome decide(const PolicyModel& model, pipeline::Exchange& exchange,
+               const std::optional<std::string>& resource) {
     Outcome outcome;
     auto target = net::normalize_target(
         exchange.request.target(), exchange.request[http::field::host], model.settings().paths);
@@ -302,8 +336,8 @@ Outcome decide(const PolicyModel& model, pipeline::Exchange& exchange) {
     outcome.reason = settings.authorization.mode == config::AuthorizationMode::authenticated
                          ? "authorize: authenticated"
                          : "every requirement holds";
-    if (stage_named(route, "ownership") != nullptr) {
-        outcome.note = "ownership is checked on the upstream's answer when the request runs";
+    if (const auto* ownership = stage_named(route, "ownership")) {
+        decide_ownership(*ownership, exchange, resource, outcome);
     }
     return outcome;
 }
@@ -330,7 +364,7 @@ int test_one(const PolicyModel& model, const std::string& request_text) {
         throw CommandError("--request must be a JSON object: {\"method\": ..., \"path\": ...}");
     }
     auto exchange = exchange_for(request.get_object(), "--request");
-    print(std::cout, decide(model, exchange), "");
+    print(std::cout, decide(model, exchange, resource_of(request.get_object())), "");
     return 0;
 }
 
@@ -356,6 +390,7 @@ int test_cases(const PolicyModel& model, const std::string& path) {
         std::string name;
         Decision expected;
         pipeline::Exchange exchange;
+        std::optional<std::string> resource;
     };
     std::vector<Case> checked;
     for (std::size_t i = 0; i < cases.get_array().size(); ++i) {
@@ -372,11 +407,11 @@ int test_cases(const PolicyModel& model, const std::string& path) {
         auto name = string_field(object, "name", what, false);
         checked.push_back({name.empty() ? std::to_string(i + 1) : name,
                            expect == "allow" ? Decision::allow : Decision::deny,
-                           exchange_for(object, what)});
+                           exchange_for(object, what), resource_of(object)});
     }
     std::size_t mismatches = 0;
     for (auto& test : checked) {
-        auto outcome = decide(model, test.exchange);
+        auto outcome = decide(model, test.exchange, test.resource);
         if (outcome.decision == test.expected) {
             std::cout << "ok    " << test.name << ": " << name_of(outcome.decision) << "\n";
             continue;

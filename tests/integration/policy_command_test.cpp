@@ -115,6 +115,19 @@ TEST_F(PolicyCommand, OneRequestPrintsTheRouteTheDecisionAndWhatDecided) {
     EXPECT_TRUE(contains(owned.output, "decision: allow")) << owned.output;
     EXPECT_TRUE(contains(owned.output, "note: ownership is checked")) << owned.output;
 
+    // With the resource the upstream would answer, the ownership check decides too.
+    auto not_owner = test_request(
+        R"({"method":"DELETE","path":"/orders/o2","claims":{"sub":"a"},"resource":{"owner_id":"b"}})");
+    EXPECT_TRUE(contains(not_owner.output, "decision: deny (404)")) << not_owner.output;
+    EXPECT_TRUE(contains(not_owner.output, "reason: ownership: not_owner")) << not_owner.output;
+    auto owner = test_request(
+        R"({"method":"GET","path":"/orders/o1","claims":{"sub":"a"},"resource":{"owner_id":"a"}})");
+    EXPECT_TRUE(contains(owner.output, "decision: allow (200)")) << owner.output;
+    EXPECT_TRUE(contains(owner.output, "ownership: owner")) << owner.output;
+    auto unverifiable = test_request(
+        R"({"method":"GET","path":"/orders/o1","claims":{"sub":"a"},"resource":{"id":"o1"}})");
+    EXPECT_TRUE(contains(unverifiable.output, "decision: deny (502)")) << unverifiable.output;
+
     auto anonymous = test_request(R"({"method":"GET","path":"/users/usr_alice"})");
     EXPECT_TRUE(contains(anonymous.output, "decision: deny (401)")) << anonymous.output;
     auto public_route = test_request(R"({"method":"GET","path":"/health"})");
@@ -151,11 +164,17 @@ TEST_F(PolicyCommand, CasesPassOrFailWithTheExitCode) {
   path: /tenants/t2/reports
   claims: {sub: c, roles: [clerk], tenant: t1}
   expect: deny
+- name: alice cannot delete bob's order
+  method: DELETE
+  path: /orders/o2
+  claims: {sub: usr_alice}
+  resource: {id: o2, owner_id: usr_bob}
+  expect: deny
 )");
     auto pass = rampart({"policy", "test", "--config", config_file, "--cases", passing});
     EXPECT_EQ(pass.status, 0) << pass.output << pass.errors;
     EXPECT_TRUE(contains(pass.output, "ok    alice cannot read bob: deny")) << pass.output;
-    EXPECT_TRUE(contains(pass.output, "4 cases, 0 mismatches")) << pass.output;
+    EXPECT_TRUE(contains(pass.output, "5 cases, 0 mismatches")) << pass.output;
 
     auto failing =
         directory.write("cases.json",

@@ -280,6 +280,10 @@ class OwnershipStage final : public Stage {
         decide(exchange, exchange.response.body());
     }
 
+    std::string_view explain(const Exchange& exchange, std::string_view answer) const {
+        return bypassed(exchange) ? "bypassed" : reason_of(check(exchange, answer));
+    }
+
   private:
     // GET is checked on its own answer unless the resource lives elsewhere.
     bool is_fetched(http::verb method) const {
@@ -400,6 +404,15 @@ class OwnershipStage final : public Stage {
 };
 
 }  // namespace
+
+std::optional<std::string_view> explain_ownership(const Stage& stage, const Exchange& exchange,
+                                                  std::string_view answer) {
+    const auto* ownership = dynamic_cast<const OwnershipStage*>(&stage);
+    if (ownership == nullptr) {
+        return std::nullopt;
+    }
+    return ownership->explain(exchange, answer);
+}
 
 StageFactory ownership_stage_factory() {
     return {stage_key, 37, [](const StageBuildContext& context) -> std::shared_ptr<const Stage> {

@@ -24,9 +24,20 @@
 // `ownership_unverifiable`; neither ever carries the owner's value.
 #pragma once
 
+#include <optional>
+#include <string_view>
+
 #include "pipeline/stage_registry.hpp"
 
 namespace rampart::pipeline {
+
+// What an ownership stage (one built by the factory below) decides for `exchange` if the
+// resource is `answer` (the upstream's JSON), without answering or logging: "bypassed" or
+// "owner" pass; "not_owner" and "claim_absent" are the 404; "not_json", "owner_missing" and
+// "owner_not_comparable" the 502. nullopt when `stage` is some other stage. For `rampart policy
+// test`.
+std::optional<std::string_view> explain_ownership(const Stage& stage, const Exchange& exchange,
+                                                  std::string_view answer);
 
 // Order 37: after authorization (36), so that the fetch is made only for a caller the route
 // admits at all.
