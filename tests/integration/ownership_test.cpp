@@ -16,7 +16,10 @@
 #include "auth/jose/jwk.hpp"
 #include "auth/jose/jws.hpp"
 #include "support/gateway.hpp"
+#include "support/ports.hpp"
+#include "support/process.hpp"
 #include "support/raw_connection.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -225,9 +228,9 @@ TEST_F(Ownership, WritesToAnotherOwnersOrderNeverReachTheUpstream) {
 // and still go with the write itself.
 TEST_F(Ownership, ConditionalAndRangeFieldsCannotDodgeTheCheck) {
     auto before = stack->upstream.request_count();
-    auto conditional = https_request(
-        stack->port, "GET", "/orders/o2",
-        {{"Authorization", alice}, {"If-None-Match", "*"}, {"Range", "bytes=0-3"}});
+    auto conditional =
+        https_request(stack->port, "GET", "/orders/o2",
+                      {{"Authorization", alice}, {"If-None-Match", "*"}, {"Range", "bytes=0-3"}});
     EXPECT_EQ(conditional.status, 404u);
     auto write = https_request(stack->port, "DELETE", "/orders/o1",
                                {{"Authorization", alice}, {"If-Match", "\"v1\""}});
@@ -307,6 +310,57 @@ TEST_F(Ownership, RulesReadTheClaimsOfAnExternalToken) {
     EXPECT_EQ(call("GET", "/staff", alice).status, 200u);
     EXPECT_EQ(call("GET", "/staff", bearer("mallory", {{"email", "m@example.com.evil"}})).status,
               403u);
+}
+
+// The same through the demo upstream, whose orders have owners (o1 and o2 are u1's, o3 and o4
+// u2's, o5 u3's) and which itself lets anybody read or delete any of them.
+class OwnershipWithTheDemoUpstream : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ASSERT_TRUE(demo.wait_for_port(demo_port));
+        const std::string demo_routes =
+            "  - path: /api/v2/orders/{order_id}\n"
+            "    methods: [GET, PUT, DELETE]\n"
+            "    upstream: app\n"
+            "    auth: jwt\n"
+            "    authorize: authenticated\n"
+            "    ownership: {field: /owner_id, bypass: {roles: [admin]}}\n";
+        while (admin_port == port) {
+            admin_port = free_port();
+        }
+        gateway = std::make_unique<Gateway>(
+            port, admin_port, gateway_config(port, admin_port, demo_port, demo_routes, issuers));
+    }
+
+    unsigned call(const std::string& method, const std::string& path,
+                  const std::string& authorization) {
+        return https_request(port, method, path, {{"Authorization", authorization}}).status;
+    }
+
+    TempDir directory;
+    std::uint16_t demo_port = free_port();
+    Process demo{demo_upstream_binary(),
+                 {"--address", "127.0.0.1", "--port", std::to_string(demo_port)},
+                 directory.path()};
+    std::uint16_t port = free_port();
+    std::uint16_t admin_port = free_port();
+    std::unique_ptr<Gateway> gateway;
+};
+
+TEST_F(OwnershipWithTheDemoUpstream, AliceReachesHerOrdersOnly) {
+    auto alice = bearer("u1");
+    EXPECT_EQ(call("GET", "/api/v2/orders/o1", alice), 200u);
+    EXPECT_EQ(call("GET", "/api/v2/orders/o2", alice), 200u);
+    for (const auto* id : {"o3", "o4", "o5", "o6", "nope"}) {
+        EXPECT_EQ(call("GET", std::string("/api/v2/orders/") + id, alice), 404u) << id;
+    }
+    // Her DELETE of bob's order never reaches the demo: the order is still there for an admin.
+    EXPECT_EQ(call("DELETE", "/api/v2/orders/o3", alice), 404u);
+    auto admin = bearer("u3", {{"roles", json::array{"admin"}}});
+    EXPECT_EQ(call("GET", "/api/v2/orders/o3", admin), 200u);
+    // Her own goes.
+    EXPECT_EQ(call("DELETE", "/api/v2/orders/o1", alice), 204u);
+    EXPECT_EQ(call("GET", "/api/v2/orders/o1", admin), 404u);
 }
 
 }  // namespace
