@@ -255,6 +255,10 @@ TEST_F(Ownership, AResourceElsewhereIsFetchedAndMatchedOnAnotherClaim) {
     EXPECT_EQ(call("POST", "/orders/o1/cancel", alice).status, 200u);
     EXPECT_EQ(seen_since(before),
               (std::vector<std::string>{"GET /orders/o1", "POST /orders/o1/cancel"}));
+    // The route's parameters are encoded again into resource_path: a value cannot add a segment.
+    before = stack->upstream.request_count();
+    EXPECT_EQ(call("POST", "/orders/o%201%3F%23/cancel", alice).status, 404u);
+    EXPECT_EQ(seen_since(before), std::vector<std::string>{"GET /orders/o%201%3F%23"});
     // Without the claim there is no owner to be.
     EXPECT_EQ(call("POST", "/orders/o1/cancel", bearer("alice")).status, 404u);
 }
