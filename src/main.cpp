@@ -1,5 +1,6 @@
 // The rampart command line: serve, check, version, and the administrative commands (src/cli/)
-// that work on the store directly: users, apikeys, clients, keys.
+// that work on the store directly: users, apikeys, clients, keys; and `policy test`, which
+// judges requests against the configuration without a server.
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "cli/cli_support.hpp"
 #include "cli/clients_command.hpp"
 #include "cli/keys_command.hpp"
+#include "cli/policy_command.hpp"
 #include "cli/users_command.hpp"
 #include "config/loader.hpp"
 #include "config/snapshot.hpp"
@@ -140,6 +142,7 @@ int main(int argc, char** argv) {
     cli::add_api_keys_command(app, command_line);
     cli::add_clients_command(app, command_line);
     cli::add_keys_command(app, command_line);
+    cli::add_policy_command(app, command_line);
     CLI11_PARSE(app, argc, argv);
 
     try {

@@ -240,6 +240,7 @@ boost::system::result<pipeline::Identity, std::string_view> JwtVerifier::verify_
         identity.session_family = std::move(claims->session_family);
         identity.issued_at = claims->iat.value_or(0);
         identity.expires_at = claims->exp;
+        identity.claims = std::make_shared<const boost::json::object>(std::move(claims->payload));
         kid = verified->kid;
         issuer_index = index;
         return identity;

@@ -70,9 +70,9 @@ bool some_role_grants(const AuthorizationSettings& settings, std::string_view pe
     });
 }
 
-// The rule's errors name the file, line and column inside the rule, like every
-// configuration error.
-std::shared_ptr<const policy::CompiledRule> compile_route_rule(const Section& require) {
+}  // namespace
+
+std::shared_ptr<const policy::CompiledRule> compile_rule_at(const Section& require) {
     const auto node = require.node()["rule"];
     if (!node.IsScalar()) {
         require.fail("rule", "must be a string: a rule of the policy language");
@@ -96,6 +96,8 @@ std::shared_ptr<const policy::CompiledRule> compile_route_rule(const Section& re
     }
 }
 
+namespace {
+
 bool requires_nothing(const RouteRequirement& requirement) {
     return requirement.permissions.empty() && requirement.scopes.empty() &&
            requirement.roles.empty() && !requirement.rule;
@@ -111,7 +113,7 @@ RouteRequirement read_requirement(const Section& require, const AuthorizationSet
     requirement.scopes = read_names(require, "scopes", is_name, name_rule);
     requirement.roles = read_names(require, "roles", is_name, name_rule);
     if (require.has("rule")) {
-        requirement.rule = compile_route_rule(require);
+        requirement.rule = compile_rule_at(require);
     }
     for (std::size_t i = 0; i < requirement.permissions.size(); ++i) {
         if (!some_role_grants(settings, requirement.permissions[i])) {
@@ -221,6 +223,50 @@ std::optional<RouteAuthorization> read_route_authorization(const Section& sectio
     authorization.mode = AuthorizationMode::authenticated;
     authorization.rule = rule_of(section, "authorize");
     return authorization;
+}
+
+bool is_authorization_name(std::string_view name) {
+    return is_name(name);
+}
+
+std::vector<std::string_view> template_parameters(std::string_view path_template) {
+    std::vector<std::string_view> names;
+    while (!path_template.empty()) {
+        auto slash = path_template.find('/');
+        auto segment = path_template.substr(0, slash);
+        path_template =
+            slash == std::string_view::npos ? std::string_view{} : path_template.substr(slash + 1);
+        if (segment.size() < 2 || segment.front() != '{' || segment.back() != '}') {
+            continue;
+        }
+        auto name = segment.substr(1, segment.size() - 2);
+        if (name.ends_with("...")) {
+            name.remove_suffix(3);
+        }
+        names.push_back(name);
+    }
+    return names;
+}
+
+void check_rule_path_parameters(const policy::CompiledRule& rule, std::string_view path_template,
+                                const std::string& file, const std::string& key_path) {
+    auto parameters = template_parameters(path_template);
+    const auto& syntax = rule.syntax();
+    for (const auto& node : syntax.nodes) {
+        if (node.kind != policy::NodeKind::attribute ||
+            node.source != policy::AttributeSource::path_parameter) {
+            continue;
+        }
+        auto name = syntax.text(node.text);
+        if (std::find(parameters.begin(), parameters.end(), name) == parameters.end()) {
+            policy::RuleError error(node.position, "path." + std::string(name) +
+                                                       " is not a parameter of the "
+                                                       "route's path " +
+                                                       std::string(path_template) +
+                                                       ": it would always be absent");
+            throw ConfigError(policy::format_rule_error(error, file, key_path));
+        }
+    }
 }
 
 void check_route_authorization(const RouteAuth& route_auth,

@@ -2,12 +2,19 @@
 // (config/authorization_settings.hpp).
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/auth_settings.hpp"
 #include "config/authorization_settings.hpp"
 #include "config/yaml_reader.hpp"
+
+namespace rampart::policy {
+class CompiledRule;
+}
 
 namespace rampart::config {
 
@@ -33,5 +40,23 @@ void check_route_authorization(const RouteAuth& route_auth,
                                const std::optional<RouteAuthorization>& authorization,
                                const Section& route,
                                const std::optional<Section>& authorization_section);
+
+// Compiles the `rule` key of `section` (a rule of the policy language); its
+// errors name the file, and the line and column inside the rule.
+std::shared_ptr<const policy::CompiledRule> compile_rule_at(const Section& section);
+
+// Names as roles, scopes and permissions are spelt: 1 to 128 letters, digits
+// and . _ : / -.
+bool is_authorization_name(std::string_view name);
+
+// The parameter names of a route's path template ("/tenants/{tenant}/files/{path...}" gives
+// tenant and path), in order.
+std::vector<std::string_view> template_parameters(std::string_view path_template);
+
+// A rule that reads path.<name> where the route's template has no {name} could never be
+// true: refused at load, at the position of that name in the rule. `key_path` names the rule
+// ("routes[2].require.rule").
+void check_rule_path_parameters(const policy::CompiledRule& rule, std::string_view path_template,
+                                const std::string& file, const std::string& key_path);
 
 }  // namespace rampart::config

@@ -414,6 +414,11 @@ Route read_route(const Section& section, const Inherited& outer) {
                               inherited.authorization_section);
     if (inherited.authorization) {
         route.authorization = *inherited.authorization;
+        if (const auto& rule = route.authorization.requirement.rule) {
+            const auto& written = *inherited.authorization_section;
+            check_rule_path_parameters(*rule, route.path, written.file(),
+                                       written.child_path("require") + ".rule");
+        }
     }
     route.max_body_bytes = inherited.max_body_bytes;
     route.stage_sections = inherited.stage_sections;

@@ -258,6 +258,7 @@ class Connection {
         exchange.client_certificate = client_certificate_;
         exchange.security_events = &worker_.server().security_events();
         exchange.worker_index = worker_.index();
+        exchange.upstream_fetcher = &worker_.upstream_fetcher();
         exchange.body_limit = snapshot->settings().limits.max_body_bytes;
         return exchange;
     }
@@ -344,7 +345,8 @@ class Connection {
                                       "The method is not allowed on this resource.");
                 exchange.response.set(http::field::allow, match.allow);
             } else {
-                pipeline::set_problem(exchange, http::status::not_found, "No such resource.");
+                pipeline::set_problem(exchange, http::status::not_found,
+                                      pipeline::not_found_detail);
             }
             co_await respond(exchange, client_keep_alive && !body_pending);
             co_return client_keep_alive && !body_pending;

@@ -385,4 +385,68 @@ asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& 
     answer_failure(exchange, last);
 }
 
+namespace {
+
+// Fields that describe the client's body (the fetch has none), and the
+// conditional and range fields that would let the upstream answer 304 or a
+// part: the fetch must get the whole resource, owner included.
+constexpr std::array<http::field, 11> fields_not_fetched{http::field::content_length,
+                                                         http::field::content_type,
+                                                         http::field::content_encoding,
+                                                         http::field::transfer_encoding,
+                                                         http::field::expect,
+                                                         http::field::if_match,
+                                                         http::field::if_none_match,
+                                                         http::field::if_modified_since,
+                                                         http::field::if_unmodified_since,
+                                                         http::field::if_range,
+                                                         http::field::range};
+
+// What forward_to_upstream left in a sub-exchange, as the fetch's outcome: an
+// answer is the upstream's, anything else a problem Rampart made.
+pipeline::FetchOutcome fetch_outcome(const pipeline::Exchange& fetch) {
+    if (fetch.response_from_upstream) {
+        return pipeline::FetchOutcome::answered;
+    }
+    switch (fetch.response.result()) {
+        case http::status::gateway_timeout:
+            return pipeline::FetchOutcome::timed_out;
+        case http::status::service_unavailable:
+            return pipeline::FetchOutcome::unavailable;
+        default:
+            return pipeline::FetchOutcome::unreachable;
+    }
+}
+
+}  // namespace
+
+asio::awaitable<pipeline::FetchedResource> PooledUpstreamFetcher::fetch(
+    const pipeline::Exchange& exchange, std::string_view target) {
+    // A sub-exchange of the client's: the same route, identity, addresses and
+    // request id, so that forward_to_upstream sends what it would send for the
+    // client's request, as a GET without a body.
+    pipeline::Exchange fetch;
+    fetch.snapshot = exchange.snapshot;
+    fetch.route = exchange.route;
+    fetch.request = pipeline::Request(http::verb::get, target, exchange.request.version());
+    for (const auto& field : exchange.request.base()) {
+        fetch.request.insert(field.name_string(), field.value());
+    }
+    for (auto field : fields_not_fetched) {
+        fetch.request.erase(field);
+    }
+    fetch.normalized_path = exchange.normalized_path;
+    fetch.upstream_target = std::string(target);
+    fetch.peer_address = exchange.peer_address;
+    fetch.client_address = exchange.client_address;
+    fetch.peer_is_trusted_proxy = exchange.peer_is_trusted_proxy;
+    fetch.over_tls = exchange.over_tls;
+    fetch.request_id = exchange.request_id;
+    fetch.security_events = exchange.security_events;
+    fetch.worker_index = exchange.worker_index;
+    fetch.identity = exchange.identity;
+    co_await forward_to_upstream(fetch, worker_);
+    co_return pipeline::FetchedResource{fetch_outcome(fetch), std::move(fetch.response)};
+}
+
 }  // namespace rampart::net

@@ -7,6 +7,7 @@
 
 #include "net/upstream_cluster.hpp"
 #include "pipeline/exchange.hpp"
+#include "pipeline/upstream_fetch.hpp"
 
 namespace rampart::net {
 
@@ -26,5 +27,18 @@ void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstre
 void remove_hop_by_hop_fields(pipeline::Response& response);
 
 bool is_idempotent(boost::beast::http::verb method);
+
+// A stage's GET to the route's upstream through the worker's pools, with the
+// same header hygiene, identity headers, retries and timeouts as a forwarded
+// request (pipeline/upstream_fetch.hpp).
+class PooledUpstreamFetcher final : public pipeline::UpstreamFetcher {
+  public:
+    explicit PooledUpstreamFetcher(Worker& worker) : worker_(worker) {}
+    boost::asio::awaitable<pipeline::FetchedResource> fetch(const pipeline::Exchange& exchange,
+                                                            std::string_view target) override;
+
+  private:
+    Worker& worker_;
+};
 
 }  // namespace rampart::net

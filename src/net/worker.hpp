@@ -14,6 +14,7 @@
 
 #include "config/snapshot.hpp"
 #include "net/upstream_pool.hpp"
+#include "net/upstream_proxy.hpp"
 
 namespace rampart::net {
 
@@ -42,6 +43,7 @@ public:
     unsigned index() const { return index_; }
     boost::asio::io_context& io() { return io_; }
     UpstreamPool& upstream_pool() { return upstream_pool_; }
+    pipeline::UpstreamFetcher& upstream_fetcher() { return upstream_fetcher_; }
 
     // The snapshot for a new request: refreshed when a reload bumped the generation.
     const std::shared_ptr<const config::Snapshot>& current_snapshot();
@@ -60,6 +62,7 @@ private:
     std::shared_ptr<const config::Snapshot> snapshot_;
     std::uint64_t snapshot_generation_ = 0;
     UpstreamPool upstream_pool_;
+    PooledUpstreamFetcher upstream_fetcher_{*this};
     std::list<LiveConnection> connections_;
     bool draining_ = false;
 };

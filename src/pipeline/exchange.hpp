@@ -35,6 +35,7 @@ using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
 struct CompiledRoute;
+class UpstreamFetcher;
 
 // What the rate-limit stages decided, for the RateLimit-Policy, RateLimit
 // and Retry-After fields of the response. Points into the compiled stages
@@ -98,6 +99,9 @@ struct Exchange {
 
     observe::SecurityEvents* security_events = nullptr;
     unsigned worker_index = 0;  // for per-worker caches: workers share nothing
+    // The worker's way to the route's upstream for a stage's own fetch (the
+    // ownership pre-fetch); null outside a worker (tests, the admin listener).
+    UpstreamFetcher* upstream_fetcher = nullptr;
 
     // Set by the authentication stage; empty on `auth: none` routes.
     std::optional<Identity> identity;

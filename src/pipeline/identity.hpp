@@ -5,8 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace boost::json {
+class object;
+}
 
 namespace rampart::pipeline {
 
@@ -29,6 +34,10 @@ struct Identity {
     std::string session_family;   // sid
     std::int64_t issued_at = 0;   // unix seconds; 0 when unknown
     std::int64_t expires_at = 0;  // unix seconds; 0 when the credential has no expiry
+    // Every claim of a verified JWT (an external issuer's `email`, `tenant`...), for rules and
+    // the ownership check to read; null for other credentials. Shared, so that a token served
+    // from the verifier's cache costs a reference count, not a copy.
+    std::shared_ptr<const boost::json::object> claims;
 };
 
 }  // namespace rampart::pipeline

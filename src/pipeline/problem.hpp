@@ -12,6 +12,11 @@
 
 namespace rampart::pipeline {
 
+// The detail of every 404 Rampart sends: for a path that is no route, for an upstream's 404 it
+// masks, and for an object the caller does not own. One body for all three, so that a 404
+// never tells which it was (AUTHZ-01: existence is not confirmed).
+inline constexpr std::string_view not_found_detail = "No such resource.";
+
 // Replaces exchange.response with a problem+json body carrying the request id.
 void set_problem(Exchange& exchange, http::status status, std::string_view detail = {});
 

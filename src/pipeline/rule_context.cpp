@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 
+#include <boost/json/object.hpp>
+
+#include <algorithm>
 #include <span>
 
 #include "auth/identity_assertion.hpp"
@@ -25,6 +28,38 @@ std::size_t write_address(const boost::asio::ip::address& address, std::array<ch
 
 policy::ClaimValue text_claim(const std::string& text) noexcept {
     return text.empty() ? policy::ClaimValue::absent() : policy::ClaimValue::of_string(text);
+}
+
+std::string_view json_string_element(const void* elements, std::size_t index) noexcept {
+    const auto& text = static_cast<const boost::json::value*>(elements)[index].get_string();
+    return {text.data(), text.size()};
+}
+
+// A claim of the verified token's payload, viewed in place: strings, integers,
+// booleans and lists of strings; anything else (an object, a fraction, null, a
+// list with a non-string element) exists but is unsupported.
+policy::ClaimValue token_claim(const boost::json::object& claims, std::string_view name) noexcept {
+    const auto* value = claims.if_contains(boost::json::string_view(name.data(), name.size()));
+    if (value == nullptr) {
+        return policy::ClaimValue::absent();
+    }
+    if (const auto* text = value->if_string()) {
+        return policy::ClaimValue::of_string({text->data(), text->size()});
+    }
+    if (const auto* integer = value->if_int64()) {
+        return policy::ClaimValue::of_integer(*integer);
+    }
+    if (const auto* boolean = value->if_bool()) {
+        return policy::ClaimValue::of_boolean(*boolean);
+    }
+    if (const auto* list = value->if_array()) {
+        if (std::all_of(list->begin(), list->end(),
+                        [](const boost::json::value& element) { return element.is_string(); })) {
+            return policy::ClaimValue::of_list(
+                policy::StringListView(list->data(), list->size(), &json_string_element));
+        }
+    }
+    return policy::ClaimValue::of_unsupported();
 }
 
 }  // namespace
@@ -63,6 +98,9 @@ policy::ClaimValue RuleContext::subject_claim(std::string_view name) const noexc
     }
     if (name == "credential") {
         return policy::ClaimValue::of_string(auth::credential_name(identity.credential));
+    }
+    if (identity.claims) {
+        return token_claim(*identity.claims, name);
     }
     return policy::ClaimValue::absent();
 }

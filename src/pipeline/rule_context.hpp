@@ -5,7 +5,9 @@
 //
 // Claims: sub, roles, scope (a list), client_id, consumer, username, iss (the
 // configured issuer name) and credential (access_token, api_key, basic,
-// mtls); any other claim is absent, so a rule that needs it denies. Query
+// mtls) from the identity; any other name is read from the verified JWT's
+// payload (an external issuer's `email`, `tenant`), viewed in place. A claim
+// that is not there is absent, so a rule that needs it denies. Query
 // parameters are matched undecoded: a value with '%' or '+', or a parameter
 // sent twice, is absent rather than compared in a form the upstream might read
 // differently.

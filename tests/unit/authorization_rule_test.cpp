@@ -2,6 +2,8 @@
 // the rule's file, line and column, and evaluated over a request's Exchange.
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include "config/loader.hpp"
 #include "config_error.hpp"
 #include "pipeline/rule_context.hpp"
@@ -91,6 +93,57 @@ TEST(AuthorizationRule, SeesTheRequestThroughTheExchange) {
 
     rampart::pipeline::Exchange anonymous;
     EXPECT_FALSE(allows(ownership, anonymous));
+}
+
+// A verified JWT's other claims (an external issuer's email, tenant...) are read from its
+// payload in place; what the identity itself says wins for the names it has.
+TEST(AuthorizationRule, ReadsTheOtherClaimsOfAToken) {
+    auto alice = exchange_for("usr_alice", {"customer"});
+    alice.identity->claims = std::make_shared<const boost::json::object>(
+        boost::json::parse(R"({"sub":"spoofed","email":"alice@example.com","tenant":"t1",
+                               "groups":["ops","dev"],"level":3,"email_verified":true,
+                               "mixed":["a",1],"profile":{"plan":"pro"},"ratio":0.5,
+                               "https://example.com/plan":"pro"})")
+            .as_object());
+    EXPECT_TRUE(
+        allows("subject.email.endsWith('@example.com') && subject.email_verified == true", alice));
+    EXPECT_TRUE(allows("subject.tenant == 't1' && 'ops' in subject.groups", alice));
+    EXPECT_TRUE(allows("subject.level >= 3 && size(subject.groups) == 2", alice));
+    EXPECT_TRUE(allows("subject['https://example.com/plan'] == 'pro'", alice));
+    EXPECT_TRUE(allows("subject.sub == 'usr_alice'", alice)) << "the identity's sub wins";
+    // Present but of no type the language has: has() is true, every use denies.
+    for (const auto* claim : {"mixed", "profile", "ratio"}) {
+        EXPECT_TRUE(allows(std::string("has(subject.") + claim + ")", alice)) << claim;
+        EXPECT_FALSE(allows(std::string("subject.") + claim + " == 'a'", alice)) << claim;
+        EXPECT_FALSE(allows(std::string("!(subject.") + claim + " == 'a')", alice)) << claim;
+    }
+    EXPECT_FALSE(allows("has(subject.department)", alice));
+    EXPECT_FALSE(allows("subject.department != 'sales'", alice)) << "absent is not unequal";
+}
+
+// A rule that names a path parameter its route's template does not have is refused at load,
+// at the name's line and column.
+TEST(AuthorizationRule, PathParametersMustBeInTheRoutesTemplate) {
+    auto misspelt =
+        config_error_of(protected_route("      rule: \"path.userid == subject.sub\"\n"));
+    EXPECT_NE(misspelt.find("test.yaml:17:14: routes[1].require.rule: path.userid is not a "
+                            "parameter of the route's path /users/{user_id}"),
+              std::string::npos)
+        << misspelt;
+    auto later = config_error_of(
+        protected_route("      rule: \"subject.sub == 'a' || path.tenant == 't1'\"\n"));
+    EXPECT_NE(later.find("test.yaml:17:36:"), std::string::npos) << later;
+    EXPECT_EQ(config_error_of(protected_route("      rule: \"path.user_id == subject.sub\"\n")),
+              "(no error)");
+    // From a group: checked against each route's own template.
+    auto grouped = config_error_of(minimal_configuration +
+                                   "  - prefix: /tenants/{tenant}\n    upstream: app\n"
+                                   "    auth: jwt\n"
+                                   "    require: {rule: \"path.tenant == subject.tenant\"}\n"
+                                   "    routes:\n"
+                                   "      - {path: /files, methods: [GET]}\n"
+                                   "token_service: {}\n");
+    EXPECT_EQ(grouped, "(no error)");
 }
 
 }  // namespace

@@ -56,12 +56,6 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// What failed, for the security log: a reason code and the names concerned.
-struct Denial {
-    std::string_view reason;
-    std::string missing;
-};
-
 // One requirement compiled: what `require` (or its `shadow`) lists.
 class CompiledRequirement {
   public:
@@ -78,23 +72,23 @@ class CompiledRequirement {
 
     // What fails for this identity, the first failing kind only; nothing
     // when it passes. Allocates only then.
-    std::optional<Denial> check(const Exchange& exchange) const {
+    std::optional<AuthorizationDenial> check(const Exchange& exchange) const {
         const auto& identity = *exchange.identity;
         if (!required_roles_.empty() && !holds_any(identity.roles, required_roles_)) {
-            return Denial{"missing_role", required_roles_text_};
+            return AuthorizationDenial{"missing_role", required_roles_text_};
         }
         for (const auto& permission : required_permissions_) {
             if (!holds_any(identity.roles, permission.granting_roles)) {
-                return Denial{"missing_permission", missing_permissions(identity)};
+                return AuthorizationDenial{"missing_permission", missing_permissions(identity)};
             }
         }
         for (const auto& scope : required_scopes_) {
             if (!contains(identity.scopes, scope)) {
-                return Denial{"missing_scope", missing_scopes(identity)};
+                return AuthorizationDenial{"missing_scope", missing_scopes(identity)};
             }
         }
         if (policy_rule_ && !policy_rule_->allows(RuleContext(exchange))) {
-            return Denial{"rule_denied", std::string(policy_rule_->text())};
+            return AuthorizationDenial{"rule_denied", std::string(policy_rule_->text())};
         }
         return std::nullopt;
     }
@@ -147,12 +141,7 @@ class AuthorizationStage final : public Stage {
     std::string_view name() const override { return "authorization"; }
 
     Verdict on_request_head(Exchange& exchange) const override {
-        // Authentication runs first and sets the identity or answers 401;
-        // without one something is wrong, and that fails closed (AUTHZ-07).
-        if (!exchange.identity) {
-            return deny(exchange, {"no_identity", {}});
-        }
-        if (auto denial = enforced_.check(exchange)) {
+        if (auto denial = evaluate(exchange)) {
             return deny(exchange, *denial);
         }
         // A rule being rolled out: what it would have refused is logged,
@@ -165,10 +154,20 @@ class AuthorizationStage final : public Stage {
         return Verdict::proceed;
     }
 
+    // The first enforced requirement the request fails, or nothing when it passes.
+    std::optional<AuthorizationDenial> evaluate(const Exchange& exchange) const {
+        // Authentication runs first and sets the identity or answers 401;
+        // without one something is wrong, and that fails closed (AUTHZ-07).
+        if (!exchange.identity) {
+            return AuthorizationDenial{"no_identity", {}};
+        }
+        return enforced_.check(exchange);
+    }
+
   private:
     // The client learns only that it may not; the log says which rule and
     // what was missing.
-    Verdict deny(Exchange& exchange, const Denial& denial) const {
+    Verdict deny(Exchange& exchange, const AuthorizationDenial& denial) const {
         set_problem(exchange, http::status::forbidden, "This request is not allowed.");
         bool bearer =
             exchange.identity && exchange.identity->credential == CredentialKind::access_token;
@@ -183,7 +182,7 @@ class AuthorizationStage final : public Stage {
 
     // Names only: of the route, the rule, the roles, permissions or scopes
     // and the subject; never anything of the credential itself.
-    void report(Exchange& exchange, std::string_view event, const Denial& denial,
+    void report(Exchange& exchange, std::string_view event, const AuthorizationDenial& denial,
                 std::string_view rule) const {
         if (exchange.security_events == nullptr) {
             return;
@@ -209,6 +208,15 @@ class AuthorizationStage final : public Stage {
 };
 
 }  // namespace
+
+std::optional<AuthorizationDenial> explain_authorization(const Stage& stage,
+                                                         const Exchange& exchange) {
+    const auto* authorization = dynamic_cast<const AuthorizationStage*>(&stage);
+    if (authorization == nullptr) {
+        return std::nullopt;
+    }
+    return authorization->evaluate(exchange);
+}
 
 StageFactory authorization_stage_factory() {
     return {"", 36, [](const StageBuildContext& context) -> std::shared_ptr<const Stage> {

@@ -20,9 +20,27 @@
 // over the identity's roles and allocates nothing unless it is denied.
 #pragma once
 
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "pipeline/stage_registry.hpp"
 
 namespace rampart::pipeline {
+
+// What failed, as the security log names it: a reason code (missing_role,
+// missing_permission, missing_scope, rule_denied, no_identity) and the names
+// concerned (the roles, the missing permissions or scopes, the rule's text).
+struct AuthorizationDenial {
+    std::string_view reason;
+    std::string missing;
+};
+
+// The decision of an authorization stage (one built by the factory below)
+// for `exchange`, without answering or logging anything: nullopt when it
+// passes, or when `stage` is some other stage. For `rampart policy test`.
+std::optional<AuthorizationDenial> explain_authorization(const Stage& stage,
+                                                         const Exchange& exchange);
 
 // Order 36: right after authentication (35), before anything that does work
 // for the caller. Built from the route's `require`/`authorize`, not from a

@@ -60,7 +60,10 @@ class ErrorMaskingStage final : public Stage {
                 kept_value = std::string(found->value());
             }
         }
-        set_problem(exchange, status);
+        // A masked 404 reads like Rampart's own: whether a route, an object or an owner was
+        // missing is not the client's to learn.
+        set_problem(exchange, status,
+                    status == http::status::not_found ? not_found_detail : std::string_view{});
         if (kept_value) {
             exchange.response.set(*kept_header, *kept_value);
         }

@@ -16,6 +16,7 @@ std::vector<StageFactory> all_stage_factories() {
         validation_stage_factory(),                        // 50
         multipart_stage_factory(),                         // 55
         waf_stage_factory(),                               // 60
+        ownership_stage_factory(),                         // 65
         error_masking_stage_factory(),                     // 1000
     };
 }

@@ -22,6 +22,7 @@ StageFactory properties_stage_factory();                        // properties.hp
 StageFactory validation_stage_factory();                        // validation.hpp, order 50
 StageFactory multipart_stage_factory();                         // multipart.hpp, order 55
 StageFactory waf_stage_factory();                               // waf.hpp, order 60
+StageFactory ownership_stage_factory();                         // ownership.hpp, order 65
 StageFactory error_masking_stage_factory();                     // error_masking.hpp, order 1000
 
 }  // namespace rampart::pipeline
