@@ -1,0 +1,104 @@
+// Arbitrary bytes as a request body, through the JSON safety limits and then
+// a body schema, as the validation stage runs them. A document the limits
+// accept must respect every limit, hold no duplicate key, and read the same
+// after a round trip; schema validation of it must not crash, throw or
+// report more violations than asked for, and must decide the same way twice.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "util/strict_json.hpp"
+#include "validate/json_schema.hpp"
+
+namespace {
+
+namespace json = boost::json;
+using rampart::util::StrictJsonLimits;
+
+void check(bool condition) {
+    if (!condition) {
+        std::abort();
+    }
+}
+
+StrictJsonLimits small_limits() {
+    StrictJsonLimits limits;
+    limits.max_bytes = 4096;
+    limits.max_depth = 8;
+    limits.max_members = 16;
+    limits.max_string_bytes = 64;
+    limits.max_number_chars = 24;
+    return limits;
+}
+
+// Depth, member counts and string sizes of an accepted document.
+void check_within(const json::value& value, const StrictJsonLimits& limits, std::size_t depth) {
+    if (const auto* array = value.if_array()) {
+        check(depth + 1 <= limits.max_depth && array->size() <= limits.max_members);
+        for (const auto& element : *array) {
+            check_within(element, limits, depth + 1);
+        }
+    } else if (const auto* object = value.if_object()) {
+        check(depth + 1 <= limits.max_depth && object->size() <= limits.max_members);
+        std::set<std::string_view> keys;
+        for (const auto& [key, member] : *object) {
+            check(key.size() <= limits.max_string_bytes);
+            check(keys.insert(key).second);
+            check_within(member, limits, depth + 1);
+        }
+    } else if (const auto* text = value.if_string()) {
+        check(text->size() <= limits.max_string_bytes);
+    }
+}
+
+const rampart::validate::CompiledSchema& schema() {
+    static const rampart::validate::CompiledSchema compiled(json::parse(R"({
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["id"],
+      "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "email": {"type": "string", "format": "email"},
+        "when": {"type": "string", "format": "date-time"},
+        "link": {"format": "uri"},
+        "name": {"type": "string", "pattern": "^[A-Za-z ]{1,20}$", "maxLength": 20},
+        "count": {"type": "integer", "minimum": 0, "maximum": 100, "multipleOf": 5},
+        "ratio": {"type": "number", "exclusiveMaximum": 1},
+        "tags": {"type": "array", "uniqueItems": true, "items": {"enum": ["a", "b", 1]}},
+        "nested": {"oneOf": [{"type": "null"}, {"$ref": "#"}]}
+      }
+    })"),
+                                                            "fuzz");
+    return compiled;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string_view text(reinterpret_cast<const char*>(data), size);
+    auto limits = small_limits();
+    auto parsed = rampart::util::parse_strict_json(text, limits);
+    if (!parsed) {
+        check(!rampart::util::describe(parsed.error()).empty());
+        return 0;
+    }
+    check(text.size() <= limits.max_bytes);
+    check_within(*parsed, limits, 0);
+    auto again = rampart::util::parse_strict_json(json::serialize(*parsed), StrictJsonLimits{});
+    check(again && *again == *parsed);
+
+    auto violations = schema().validate(*parsed, 4);
+    check(violations.size() <= 4);
+    for (const auto& violation : violations) {
+        check(violation.pointer.empty() || violation.pointer.front() == '/');
+        check(!violation.keyword.empty());
+    }
+    check(schema().validate(*parsed, 4).empty() == violations.empty());
+    return 0;
+}
