@@ -3,9 +3,13 @@
 // accept must respect every limit, hold no duplicate key, and read the same
 // after a round trip; schema validation of it must not crash, throw or
 // report more violations than asked for, and must decide the same way twice.
+// (Its first bounded run, outside the full fuzz build, found nothing in
+// Rampart's code; it found that Boost 1.81 does not round-trip doubles.)
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -57,6 +61,46 @@ void check_within(const json::value& value, const StrictJsonLimits& limits, std:
     }
 }
 
+// Equal, except that doubles may differ in their last bits: Boost 1.81 reads
+// decimal numbers without exact rounding, so text -> double -> text -> double
+// can move by an ulp or so. (Rampart forwards the original bytes: INP-05.)
+bool same_document(const json::value& left, const json::value& right) {
+    if (left.is_double() && right.is_double()) {
+        double a = left.get_double();
+        double b = right.get_double();
+        return a == b || std::fabs(a - b) <= 1e-12 * std::max(std::fabs(a), std::fabs(b));
+    }
+    if (left.kind() != right.kind()) {
+        return left == right;  // int64 and uint64 of one value compare equal
+    }
+    if (const auto* array = left.if_array()) {
+        const auto& other = right.get_array();
+        if (array->size() != other.size()) {
+            return false;
+        }
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            if (!same_document((*array)[i], other[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+    if (const auto* object = left.if_object()) {
+        const auto& other = right.get_object();
+        if (object->size() != other.size()) {
+            return false;
+        }
+        for (const auto& [key, member] : *object) {
+            const auto* counterpart = other.if_contains(key);
+            if (counterpart == nullptr || !same_document(member, *counterpart)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    return left == right;
+}
+
 const rampart::validate::CompiledSchema& schema() {
     static const rampart::validate::CompiledSchema compiled(json::parse(R"({
       "type": "object",
@@ -91,7 +135,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(text.size() <= limits.max_bytes);
     check_within(*parsed, limits, 0);
     auto again = rampart::util::parse_strict_json(json::serialize(*parsed), StrictJsonLimits{});
-    check(again && *again == *parsed);
+    check(again && same_document(*again, *parsed));
 
     auto violations = schema().validate(*parsed, 4);
     check(violations.size() <= 4);

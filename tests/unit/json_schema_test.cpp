@@ -143,6 +143,22 @@ TEST(JsonSchema, ALongStringUnderAPatternDoesNotOverflowTheStack) {
     EXPECT_EQ(violations(schema, "\"abc\"").size(), 1u);
 }
 
+// valijson truncated doubles to int64 (undefined beyond 2^63, and 10.5 passed as a multiple of 5).
+TEST(JsonSchema, MultipleOfIsExactForEveryNumber) {
+    auto schema = compile(R"({"multipleOf": 5})");
+    EXPECT_TRUE(violations(schema, "10").empty());
+    EXPECT_TRUE(violations(schema, "-15").empty());
+    EXPECT_TRUE(violations(schema, "20.0").empty());
+    EXPECT_EQ(violations(schema, "10.5"), (std::vector<SchemaViolation>{{"", "multipleOf"}}));
+    EXPECT_EQ(violations(schema, "7"), (std::vector<SchemaViolation>{{"", "multipleOf"}}));
+    // Beyond int64: every double above 2^53 is an even integer.
+    EXPECT_TRUE(violations(compile(R"({"multipleOf": 2})"), "1e300").empty());
+    EXPECT_NE(compile_error(R"({"multipleOf": 0})").find("/multipleOf: must be a number above 0"),
+              std::string::npos);
+    EXPECT_NE(compile_error(R"({"multipleOf": -2})").find("must be a number above 0"),
+              std::string::npos);
+}
+
 TEST(JsonSchema, CombinatorsReportTheirKeyword) {
     auto schema = compile(R"({"anyOf": [{"type": "string"}, {"type": "integer"}]})");
     auto found = violations(schema, "true");
