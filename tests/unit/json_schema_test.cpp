@@ -97,6 +97,9 @@ TEST(JsonSchema, TypesAreStrict) {
     EXPECT_EQ(violations(schema, R"({"n":5.5})"), (std::vector<SchemaViolation>{{"/n", "type"}}));
     EXPECT_EQ(violations(schema, R"({"b":1})"), (std::vector<SchemaViolation>{{"/b", "type"}}));
     EXPECT_TRUE(violations(schema, R"({"n":-7,"b":false})").empty());
+    // Above int64: valijson's adapter does not read it as an integer.
+    EXPECT_EQ(violations(schema, R"({"n":9223372036854775808})"),
+              (std::vector<SchemaViolation>{{"/n", "type"}}));
     // 1e20 is a number, not an integer a client may pass off as one.
     EXPECT_EQ(violations(schema, R"({"n":100000000000000000000})"),
               (std::vector<SchemaViolation>{{"/n", "type"}}));
