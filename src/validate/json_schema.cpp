@@ -13,6 +13,8 @@
 #include <valijson/validator.hpp>
 
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <exception>
 #include <regex>
 #include <unordered_map>
@@ -48,7 +50,7 @@ bool matches_pattern(const std::string& pattern, const std::string& text) {
 }  // namespace
 }  // namespace rampart::validate
 
-// Two checks of valijson's visitor replaced for the one adapter Rampart uses
+// Checks of valijson's visitor replaced for the one adapter Rampart uses
 // (an explicit specialization of a member of the class template, declared
 // before anything instantiates it; valijson is used in this file only):
 // - `pattern`: valijson runs std::regex, which recurses once per character
@@ -88,6 +90,29 @@ bool ValidationVisitor<adapters::BoostJsonAdapter>::visit(
         m_results->pushError(m_context, "String should be a valid " + constraint.getFormat());
     }
     return false;
+}
+
+// - `multipleOf` with an integer divisor: valijson casts a double value to
+//   int64 (undefined beyond 2^63, found by fuzz_json_limits) and truncates
+//   it, so 10.5 passed as a multiple of 5.
+template <>
+bool ValidationVisitor<adapters::BoostJsonAdapter>::visit(
+    const constraints::MultipleOfIntConstraint& constraint) {
+    const std::int64_t divisor = constraint.getDivisor();  // > 0, checked at load
+    bool multiple = true;
+    std::int64_t integer = 0;
+    double number = 0;
+    if (m_target.getInteger(integer)) {
+        multiple = integer % divisor == 0;
+    } else if (m_target.getDouble(number)) {
+        multiple = std::isfinite(number) && std::fmod(number, static_cast<double>(divisor)) == 0.0;
+    } else {
+        return true;  // not a number (an unsigned above int64 fails `type: integer`)
+    }
+    if (!multiple && m_results != nullptr) {
+        m_results->pushError(m_context, "Value should be a multiple of the divisor");
+    }
+    return multiple;
 }
 
 }  // namespace valijson
@@ -149,6 +174,8 @@ class SchemaChecker {
                          "\" (known: date-time, date, time, email, uuid, uri, uri-reference, "
                          "ipv4, ipv6, hostname)");
             }
+        } else if (key == "multipleOf" && !(value.is_number() && value.to_number<double>() > 0)) {
+            fail(pointer, "must be a number above 0");
         } else if (key == "pattern" && value.is_string()) {
             compile_pattern(std::string(value.get_string()), pointer);
         } else if (key == "patternProperties" && value.is_object()) {

@@ -1,6 +1,8 @@
 // A request's query string as a list of decoded parameters, within limits on
-// its length and on the number of parameters. Parsed by Boost.URL; '+' is a
-// space (application/x-www-form-urlencoded, as upstream frameworks read it).
+// its length and on the number of parameters. Members are split on '&' and
+// at their first '='; Boost.URL checks and decodes the percent-escapes, with
+// '+' as a space (application/x-www-form-urlencoded, as upstream frameworks
+// read it).
 #pragma once
 
 #include <boost/system/result.hpp>
@@ -26,7 +28,7 @@ struct QueryLimits {
 enum class QueryError {
     too_long,
     too_many_parameters,
-    malformed,     // not a valid query (bad percent-encoding)
+    malformed,     // a bad percent-escape ("%zz", "%4")
     invalid_utf8,  // a decoded name or value is not UTF-8
 };
 

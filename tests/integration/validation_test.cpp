@@ -48,6 +48,15 @@ const std::string routes = R"(  - path: /users/me
       query:
         parameters:
           limit: {type: integer, minimum: 1, maximum: 100}
+  - path: /search
+    methods: [GET]
+    upstream: app
+    auth: none
+    validation:
+      query:
+        parameters:
+          q: {type: string, maxLength: 10}
+        duplicates: first
   - path: /raw
     methods: [POST]
     upstream: app
@@ -282,6 +291,17 @@ TEST_F(Validation, ParametersAreTypedAndBounded) {
     ASSERT_EQ(accepted.status, 200u) << accepted.body;
     ASSERT_TRUE(stack->upstream.wait_for_request_count(before + 1));
     EXPECT_EQ(stack->upstream.requests().back().target, "/orders/" + uuid + "?limit=100&other=x");
+}
+
+// duplicates: first: the upstream reads exactly the occurrence Rampart validated.
+TEST_F(Validation, DuplicatePolicyFirstForwardsOnlyTheValidatedOccurrence) {
+    auto before = stack->upstream.request_count();
+    auto response = send("GET", "/search?q=ok&filter[name]=x&q=much-too-long-value&q=");
+    ASSERT_EQ(response.status, 200u) << response.body;
+    ASSERT_TRUE(stack->upstream.wait_for_request_count(before + 1));
+    EXPECT_EQ(stack->upstream.requests().back().target, "/search?q=ok&filter[name]=x");
+    EXPECT_EQ(first_error(refused("GET", "/search?q=much-too-long-value&q=ok", "", 400)),
+              "query /q maxLength");
 }
 
 TEST_F(Validation, RefusalsAreSecurityEvents) {

@@ -97,6 +97,9 @@ TEST(JsonSchema, TypesAreStrict) {
     EXPECT_EQ(violations(schema, R"({"n":5.5})"), (std::vector<SchemaViolation>{{"/n", "type"}}));
     EXPECT_EQ(violations(schema, R"({"b":1})"), (std::vector<SchemaViolation>{{"/b", "type"}}));
     EXPECT_TRUE(violations(schema, R"({"n":-7,"b":false})").empty());
+    // Above int64: valijson's adapter does not read it as an integer.
+    EXPECT_EQ(violations(schema, R"({"n":9223372036854775808})"),
+              (std::vector<SchemaViolation>{{"/n", "type"}}));
     // 1e20 is a number, not an integer a client may pass off as one.
     EXPECT_EQ(violations(schema, R"({"n":100000000000000000000})"),
               (std::vector<SchemaViolation>{{"/n", "type"}}));
@@ -141,6 +144,22 @@ TEST(JsonSchema, ALongStringUnderAPatternDoesNotOverflowTheStack) {
     EXPECT_TRUE(found.empty() || found == (std::vector<SchemaViolation>{{"", "pattern"}}));
     EXPECT_TRUE(violations(schema, "\"abba\"").empty());
     EXPECT_EQ(violations(schema, "\"abc\"").size(), 1u);
+}
+
+// valijson truncated doubles to int64 (undefined beyond 2^63, and 10.5 passed as a multiple of 5).
+TEST(JsonSchema, MultipleOfIsExactForEveryNumber) {
+    auto schema = compile(R"({"multipleOf": 5})");
+    EXPECT_TRUE(violations(schema, "10").empty());
+    EXPECT_TRUE(violations(schema, "-15").empty());
+    EXPECT_TRUE(violations(schema, "20.0").empty());
+    EXPECT_EQ(violations(schema, "10.5"), (std::vector<SchemaViolation>{{"", "multipleOf"}}));
+    EXPECT_EQ(violations(schema, "7"), (std::vector<SchemaViolation>{{"", "multipleOf"}}));
+    // Beyond int64: every double above 2^53 is an even integer.
+    EXPECT_TRUE(violations(compile(R"({"multipleOf": 2})"), "1e300").empty());
+    EXPECT_NE(compile_error(R"({"multipleOf": 0})").find("/multipleOf: must be a number above 0"),
+              std::string::npos);
+    EXPECT_NE(compile_error(R"({"multipleOf": -2})").find("must be a number above 0"),
+              std::string::npos);
 }
 
 TEST(JsonSchema, CombinatorsReportTheirKeyword) {

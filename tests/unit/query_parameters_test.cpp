@@ -29,6 +29,19 @@ TEST(QueryString, DecodesNamesAndValuesInOrder) {
     EXPECT_EQ((*parsed)[4].value, "");
 }
 
+// Characters RFC 3986 reserves but APIs send unencoded are taken as they are.
+TEST(QueryString, TakesBracketsAndBracesUnencoded) {
+    auto parsed = parse_query_string("filter[name]=x|y&q={\"a\":1}&k=a=b", {});
+    ASSERT_TRUE(parsed);
+    ASSERT_EQ(parsed->size(), 3u);
+    EXPECT_EQ((*parsed)[0].name, "filter[name]");
+    EXPECT_EQ((*parsed)[0].value, "x|y");
+    EXPECT_EQ((*parsed)[1].value, "{\"a\":1}");
+    EXPECT_EQ((*parsed)[2].name, "k");
+    EXPECT_EQ((*parsed)[2].value, "a=b");
+    EXPECT_EQ(parse_query_string("a=%4", {}).error(), QueryError::malformed);
+}
+
 TEST(QueryString, EnforcesItsLimits) {
     QueryLimits limits;
     limits.max_length = 16;
