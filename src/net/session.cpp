@@ -16,6 +16,7 @@
 
 #include "net/client_certificate.hpp"
 #include "net/framing.hpp"
+#include "net/message_writer.hpp"
 #include "net/path_normalizer.hpp"
 #include "net/read_deadline.hpp"
 #include "net/request_head_validator.hpp"
@@ -463,7 +464,7 @@ class Connection {
         }
         response.keep_alive(keep_alive && !exchange.close_connection);
         tcp_.expires_after(exchange.snapshot->settings().limits.send_timeout);
-        auto [error, written] = co_await http::async_write(stream_, response, use_nothrow);
+        auto [error, written] = co_await write_message(stream_, response, write_buffer_);
         record(exchange, written);
         co_return !error;
     }
@@ -493,6 +494,7 @@ class Connection {
     const ClientCertificate* client_certificate_;  // null: none verified
     ReadDeadline read_deadline_;
     beast::flat_buffer buffer_;
+    std::string write_buffer_;  // the response being written; kept for the next one
 };
 
 boost::asio::ip::address peer_address(const asio::ip::tcp::socket& socket) {

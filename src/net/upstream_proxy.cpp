@@ -6,7 +6,6 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
@@ -14,6 +13,7 @@
 
 #include "net/framing.hpp"
 #include "net/identity_forwarding.hpp"
+#include "net/message_writer.hpp"
 #include "net/server.hpp"
 #include "net/tls_context.hpp"
 #include "net/worker.hpp"
@@ -124,7 +124,8 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
                                            const config::Upstream& settings,
                                            std::uint64_t max_response_bytes) {
     connection.tcp().expires_after(settings.response_timeout);
-    auto [write_error, written] = co_await http::async_write(stream, exchange.request, use_nothrow);
+    auto [write_error, written] =
+        co_await write_message(stream, exchange.request, connection.write_buffer());
     if (write_error) {
         if (is_timeout(write_error)) {
             co_return Attempt{AttemptOutcome::timed_out};
