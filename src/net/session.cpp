@@ -215,6 +215,7 @@ class Connection {
           stream_(stream),
           tcp_(tcp),
           peer_(std::move(peer)),
+          peer_text_(peer_.to_string()),
           over_tls_(over_tls),
           client_certificate_(client_certificate),
           read_deadline_(tcp),
@@ -254,6 +255,7 @@ class Connection {
         exchange.started = std::chrono::steady_clock::now();
         exchange.wall_clock_start = std::chrono::system_clock::now();
         exchange.peer_address = peer_;
+        exchange.peer_address_text = peer_text_;
         exchange.client_address = peer_;
         exchange.over_tls = over_tls_;
         exchange.client_certificate = client_certificate_;
@@ -490,6 +492,7 @@ class Connection {
     Stream& stream_;
     beast::tcp_stream& tcp_;
     asio::ip::address peer_;
+    std::string peer_text_;
     bool over_tls_;
     const ClientCertificate* client_certificate_;  // null: none verified
     ReadDeadline read_deadline_;
