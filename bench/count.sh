@@ -43,7 +43,7 @@ RAMPART_ADMIN_PORT=$((BASE_PORT + 5))
 EXPECTED_BODY='{"id":123,"name":"widget","price":9.99}'
 # The system calls broken down per request; the total counts every one.
 SYSCALLS="read write readv writev sendto recvfrom sendmsg recvmsg epoll_wait epoll_pwait epoll_ctl
-          getrandom futex timerfd_settime setsockopt ioctl mmap munmap madvise brk"
+          getrandom getpid futex timerfd_settime setsockopt ioctl mmap munmap madvise brk"
 
 log() { printf '[count %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
