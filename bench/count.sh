@@ -18,8 +18,9 @@
 # Knobs (environment): CONNECTIONS=64 REQUESTS=100 (per connection)
 #   TARGETS="nginx-tls rampart-tls"  MODES="instructions syscalls"
 #   RUN_DIR=/tmp/rampart-count  BASE_PORT=18900 (ports BASE_PORT+1..+5)
-# Needs valgrind, perf (linux-perf), nginx and python3; kernel tracepoints
-# for the syscall counts (root, or perf_event_paranoid <= 1).
+# Needs valgrind, perf (linux-perf), nginx and python3 (installed from Debian
+# when missing and run as root); kernel tracepoints for the syscall counts
+# (root, or perf_event_paranoid <= 1).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -48,9 +49,18 @@ SYSCALLS="read write readv writev sendto recvfrom sendmsg recvmsg epoll_wait epo
 log() { printf '[count %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
 
-for tool in valgrind callgrind_control perf nginx python3 openssl; do
-    command -v "$tool" >/dev/null || die "needs $tool"
+# Like bench/run.sh, installs the Debian packages it needs when run as root.
+missing=()
+for pair in valgrind:valgrind callgrind_control:valgrind perf:linux-perf nginx:nginx python3:python3 \
+            openssl:openssl ss:iproute2; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
+if [ ${#missing[@]} -gt 0 ]; then
+    [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${missing[*]} (run as root to install them)"
+    log "installing from Debian: ${missing[*]}"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
 declare -a STARTED_PIDS=()
 stop_all() {
