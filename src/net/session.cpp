@@ -16,6 +16,7 @@
 
 #include "net/client_certificate.hpp"
 #include "net/framing.hpp"
+#include "net/message_writer.hpp"
 #include "net/path_normalizer.hpp"
 #include "net/read_deadline.hpp"
 #include "net/request_head_validator.hpp"
@@ -214,6 +215,7 @@ class Connection {
           stream_(stream),
           tcp_(tcp),
           peer_(std::move(peer)),
+          peer_text_(peer_.to_string()),
           over_tls_(over_tls),
           client_certificate_(client_certificate),
           read_deadline_(tcp),
@@ -253,6 +255,7 @@ class Connection {
         exchange.started = std::chrono::steady_clock::now();
         exchange.wall_clock_start = std::chrono::system_clock::now();
         exchange.peer_address = peer_;
+        exchange.peer_address_text = peer_text_;
         exchange.client_address = peer_;
         exchange.over_tls = over_tls_;
         exchange.client_certificate = client_certificate_;
@@ -465,7 +468,7 @@ class Connection {
         }
         response.keep_alive(keep_alive && !exchange.close_connection);
         tcp_.expires_after(exchange.snapshot->settings().limits.send_timeout);
-        auto [error, written] = co_await http::async_write(stream_, response, use_nothrow);
+        auto [error, written] = co_await write_message(stream_, response, write_buffer_);
         record(exchange, written);
         co_return !error;
     }
@@ -491,10 +494,12 @@ class Connection {
     Stream& stream_;
     beast::tcp_stream& tcp_;
     asio::ip::address peer_;
+    std::string peer_text_;
     bool over_tls_;
     const ClientCertificate* client_certificate_;  // null: none verified
     ReadDeadline read_deadline_;
     beast::flat_buffer buffer_;
+    std::string write_buffer_;  // the response being written; kept for the next one
 };
 
 boost::asio::ip::address peer_address(const asio::ip::tcp::socket& socket) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +28,7 @@ public:
     boost::beast::tcp_stream& tcp();
     boost::beast::ssl_stream<boost::beast::tcp_stream>& tls() { return *tls_stream_; }
     boost::beast::flat_buffer& buffer() { return buffer_; }
+    std::string& write_buffer() { return write_buffer_; }  // the request being written
     const ResolvedTarget& target() const { return *target_; }
 
     bool reused = false;  // came from the idle pool (may have been closed by the upstream)
@@ -37,6 +39,7 @@ private:
     std::unique_ptr<boost::beast::tcp_stream> plain_stream_;
     std::unique_ptr<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_stream_;
     boost::beast::flat_buffer buffer_;
+    std::string write_buffer_;
 };
 
 class UpstreamPool {

@@ -6,14 +6,15 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
 #include "net/framing.hpp"
 #include "net/identity_forwarding.hpp"
+#include "net/message_writer.hpp"
 #include "net/server.hpp"
 #include "net/tls_context.hpp"
 #include "net/worker.hpp"
@@ -36,16 +37,17 @@ constexpr int max_informational_responses = 8;
 
 // Fields that describe one connection, not the message (RFC 9110 §7.6.1),
 // plus the h2c upgrade pair, which must never reach an upstream (HTTP-16).
-constexpr std::array<std::string_view, 10> hop_by_hop_fields{"connection",
-                                                             "keep-alive",
-                                                             "proxy-connection",
-                                                             "te",
-                                                             "trailer",
-                                                             "transfer-encoding",
-                                                             "upgrade",
-                                                             "proxy-authorization",
-                                                             "proxy-authenticate",
-                                                             "http2-settings"};
+// Beast's parser names every one of them, so they are told apart by enum.
+constexpr std::array<http::field, 10> hop_by_hop_fields{http::field::connection,
+                                                        http::field::keep_alive,
+                                                        http::field::proxy_connection,
+                                                        http::field::te,
+                                                        http::field::trailer,
+                                                        http::field::transfer_encoding,
+                                                        http::field::upgrade,
+                                                        http::field::proxy_authorization,
+                                                        http::field::proxy_authenticate,
+                                                        http::field::http2_settings};
 
 // Fields the gateway sets itself: a client's Connection header can never
 // make Rampart remove them.
@@ -61,27 +63,49 @@ bool is_gateway_field(std::string_view name) {
     return false;
 }
 
+bool is_hop_by_hop(http::field name) {
+    return std::find(hop_by_hop_fields.begin(), hop_by_hop_fields.end(), name) !=
+           hop_by_hop_fields.end();
+}
+
 template <bool isRequest>
-void remove_connection_fields(http::header<isRequest>& header) {
-    std::vector<std::string> listed;
-    for (auto field = header.find(http::field::connection);
-         field != header.end() && field->name() == http::field::connection; ++field) {
-        for (auto token : http::token_list{field->value()}) {
-            if (!is_gateway_field(token)) {
-                listed.emplace_back(token);
+bool is_listed_in_connection(const http::header<isRequest>& header, std::string_view name) {
+    for (const auto& field : header) {
+        if (field.name() != http::field::connection) {
+            continue;
+        }
+        for (auto token : http::token_list{field.value()}) {
+            if (util::equals_ignoring_case(token, name) && !is_gateway_field(token)) {
+                return true;
             }
         }
     }
-    for (const auto& name : listed) {
-        header.erase(name);
+    return false;
+}
+
+// One pass over the fields, without copying a name. The names a Connection
+// field lists are read from it while it is still there: it goes last.
+template <bool isRequest>
+void remove_connection_fields(http::header<isRequest>& header) {
+    bool has_connection = false;
+    for (const auto& field : header) {
+        has_connection = has_connection || field.name() == http::field::connection;
     }
-    for (auto name : hop_by_hop_fields) {
-        header.erase(name);
+    for (auto field = header.begin(); field != header.end();) {
+        auto name = field->name();
+        bool remove = name != http::field::connection &&
+                      (is_hop_by_hop(name) ||
+                       (has_connection && is_listed_in_connection(header, field->name_string())));
+        field = remove ? header.erase(field) : std::next(field);
+    }
+    if (has_connection) {
+        header.erase(http::field::connection);
     }
 }
 
 std::string forwarded_for(const pipeline::Exchange& exchange) {
-    auto peer = exchange.peer_address.to_string();
+    auto peer = exchange.peer_address_text.empty() ? exchange.peer_address.to_string()
+                                                   : std::string(exchange.peer_address_text);
     if (exchange.peer_is_trusted_proxy) {
         auto existing = exchange.request["x-forwarded-for"];
         if (!existing.empty()) {
@@ -124,7 +148,8 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
                                            const config::Upstream& settings,
                                            std::uint64_t max_response_bytes) {
     connection.tcp().expires_after(settings.response_timeout);
-    auto [write_error, written] = co_await http::async_write(stream, exchange.request, use_nothrow);
+    auto [write_error, written] =
+        co_await write_message(stream, exchange.request, connection.write_buffer());
     if (write_error) {
         if (is_timeout(write_error)) {
             co_return Attempt{AttemptOutcome::timed_out};

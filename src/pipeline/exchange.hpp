@@ -68,6 +68,9 @@ struct Exchange {
     std::string upstream_target;  // normalised path re-encoded, plus the query: what goes upstream
 
     boost::asio::ip::address peer_address;  // the TCP peer
+    // peer_address as text, formatted once per connection by the session
+    // (empty where an Exchange is made elsewhere: format peer_address then).
+    std::string_view peer_address_text;
     boost::asio::ip::address
         client_address;  // the peer, or from X-Forwarded-For via trusted proxies
     bool peer_is_trusted_proxy = false;

@@ -1,4 +1,6 @@
-// Request ids: 128 random bits as 32 lower-case hex characters.
+// Request ids: 128 random bits from OpenSSL's DRBG as 32 lower-case hex
+// characters. Each thread draws the bits in batches of 256 ids, so that an id
+// costs no RAND_bytes call of its own.
 #pragma once
 
 #include <string>
