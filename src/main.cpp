@@ -1,5 +1,5 @@
-// The rampart command line: serve, check, version, and the administrative commands (src/cli/)
-// that work on the store directly: users, apikeys, clients, keys.
+// The rampart command line: serve, check, version, import-openapi, and the administrative
+// commands (src/cli/) that work on the store directly: users, apikeys, clients, keys.
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
@@ -12,6 +12,7 @@
 #include "cli/api_keys_command.hpp"
 #include "cli/cli_support.hpp"
 #include "cli/clients_command.hpp"
+#include "cli/import_openapi_command.hpp"
 #include "cli/keys_command.hpp"
 #include "cli/users_command.hpp"
 #include "config/loader.hpp"
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
     cli::add_api_keys_command(app, command_line);
     cli::add_clients_command(app, command_line);
     cli::add_keys_command(app, command_line);
+    cli::add_import_openapi_command(app, command_line);
     CLI11_PARSE(app, argc, argv);
 
     try {
