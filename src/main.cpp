@@ -58,6 +58,12 @@ std::string resolve_admin_token(const config::Settings& settings) {
     return token;
 }
 
+void print_load_notes(const config::Settings& settings) {
+    for (const auto& note : settings.load_notes) {
+        std::cout << "rampart: note: " << note << "\n";
+    }
+}
+
 void print_listeners(const config::Settings& settings) {
     for (const auto& listener : settings.listeners) {
         std::cout << "rampart: " << (listener.tls ? "https" : "http (redirect only)") << " on "
@@ -78,6 +84,7 @@ int serve(const std::string& config_file) {
     pipeline::StageServices services{auth.get(), settings.workers};
     auto snapshot = config::Snapshot::build(std::move(settings), *metrics, 1, services);
     net::Server server(snapshot, options, std::move(metrics), std::move(auth));
+    print_load_notes(snapshot->settings());
     print_listeners(snapshot->settings());
     std::cout << "rampart: " << snapshot->routes().size() << " routes, "
               << snapshot->settings().workers << " workers; ready" << std::endl;
@@ -92,6 +99,7 @@ int check(const std::string& config_file) {
         config::Snapshot::build(std::move(settings), metrics, 1, pipeline::StageServices{});
     std::cout << "configuration OK: " << (config_file.empty() ? "(embedded default)" : config_file)
               << "\n";
+    print_load_notes(snapshot->settings());
     print_listeners(snapshot->settings());
     std::cout << "routes:\n";
     for (const auto& route : snapshot->routes()) {
