@@ -211,6 +211,12 @@ class Importer {
                 note(operation_location, "not imported (Rampart refuses TRACE)");
                 continue;
             }
+            if (method == "head" && operations->contains("get")) {
+                note(operation_location,
+                     "not imported: the GET route answers HEAD (with GET's "
+                     "validation)");
+                continue;
+            }
             try {
                 routes.push_back(
                     {operation_location, import_operation(route_path, renamed, *operations, method,

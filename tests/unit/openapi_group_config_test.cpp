@@ -91,5 +91,18 @@ TEST_F(OpenApiGroupConfig, AnUnreadableOrInvalidDocumentIsAnErrorAtTheKey) {
                   ": openapi: must be a version 3.0.x or 3.1.x, as a string (got \"\")");
 }
 
+TEST_F(OpenApiGroupConfig, AHeadBesideAGetIsLeftToTheGetRoute) {
+    auto spec = write_spec(
+        "openapi: 3.1.0\nsecurity: []\npaths:\n  /a:\n    get: {responses: {}}\n"
+        "    head: {responses: {}}\n");
+    auto settings = config::load_settings_text(group(spec), "test.yaml");
+    ASSERT_EQ(settings.routes.size(), 2u);
+    EXPECT_EQ(settings.routes[1].methods, std::vector<std::string>{"GET"});
+    ASSERT_EQ(settings.load_notes.size(), 1u);
+    EXPECT_EQ(settings.load_notes[0], spec +
+                                          ": paths./a.head: not imported: the GET route "
+                                          "answers HEAD (with GET's validation)");
+}
+
 }  // namespace
 }  // namespace rampart::test
