@@ -1,6 +1,6 @@
-// The rampart command line: serve, check, version, and the administrative commands (src/cli/)
-// that work on the store directly: users, apikeys, clients, keys; and `policy test`, which
-// judges requests against the configuration without a server.
+// The rampart command line: serve, check, version, import-openapi, and the administrative
+// commands (src/cli/) that work on the store directly: users, apikeys, clients, keys; and
+// `policy test`, which judges requests against the configuration without a server.
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
@@ -13,6 +13,7 @@
 #include "cli/api_keys_command.hpp"
 #include "cli/cli_support.hpp"
 #include "cli/clients_command.hpp"
+#include "cli/import_openapi_command.hpp"
 #include "cli/keys_command.hpp"
 #include "cli/policy_command.hpp"
 #include "cli/users_command.hpp"
@@ -60,6 +61,12 @@ std::string resolve_admin_token(const config::Settings& settings) {
     return token;
 }
 
+void print_load_notes(const config::Settings& settings) {
+    for (const auto& note : settings.load_notes) {
+        std::cout << "rampart: note: " << note << "\n";
+    }
+}
+
 void print_listeners(const config::Settings& settings) {
     for (const auto& listener : settings.listeners) {
         std::cout << "rampart: " << (listener.tls ? "https" : "http (redirect only)") << " on "
@@ -83,6 +90,7 @@ int serve(const std::string& config_file) {
     auto snapshot = config::Snapshot::build(std::move(settings), *metrics, 1, services);
     net::Server server(snapshot, options, std::move(metrics), std::move(auth),
                        std::move(rate_limits));
+    print_load_notes(snapshot->settings());
     print_listeners(snapshot->settings());
     std::cout << "rampart: " << snapshot->routes().size() << " routes, "
               << snapshot->settings().workers << " workers; ready" << std::endl;
@@ -97,6 +105,7 @@ int check(const std::string& config_file) {
         config::Snapshot::build(std::move(settings), metrics, 1, pipeline::StageServices{});
     std::cout << "configuration OK: " << (config_file.empty() ? "(embedded default)" : config_file)
               << "\n";
+    print_load_notes(snapshot->settings());
     print_listeners(snapshot->settings());
     std::cout << "routes:\n";
     for (const auto& route : snapshot->routes()) {
@@ -143,6 +152,7 @@ int main(int argc, char** argv) {
     cli::add_clients_command(app, command_line);
     cli::add_keys_command(app, command_line);
     cli::add_policy_command(app, command_line);
+    cli::add_import_openapi_command(app, command_line);
     CLI11_PARSE(app, argc, argv);
 
     try {

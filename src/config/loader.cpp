@@ -14,6 +14,7 @@
 #include "config/identity_header_loader.hpp"
 #include "limit/limit_definition.hpp"
 #include "pipeline/stage_registry.hpp"
+#include "validate/openapi_group.hpp"
 
 namespace rampart::config {
 
@@ -339,6 +340,7 @@ struct Inherited {
     const AuthSettings* auth_settings = nullptr;
     const AuthorizationSettings* authorization_settings = nullptr;  // the roles map
     const std::vector<Listener>* listeners = nullptr;  // for mtls: does one verify clients?
+    std::vector<std::string>* load_notes = nullptr;    // what an OpenAPI import left out
 };
 
 Inherited read_inherited(const Section& section, Inherited inherited) {
@@ -374,6 +376,9 @@ Inherited read_inherited(const Section& section, Inherited inherited) {
 
 std::string location_of(const Section& section) {
     const auto mark = section.node().Mark();
+    if (mark.is_null()) {
+        return section.file() + " " + section.path();  // imported: the operation in the document
+    }
     return section.file() + ":" + std::to_string(mark.line + 1);
 }
 
@@ -427,10 +432,28 @@ Route read_route(const Section& section, const Inherited& outer) {
     return route;
 }
 
+// A group's `openapi`: its routes from the document, read like written ones.
+void read_openapi_routes(const Section& group, const Inherited& inherited,
+                         std::vector<Route>& routes) {
+    auto imported = validate::read_openapi_group(group, inherited.authorization_section);
+    for (const auto& section : imported.routes) {
+        try {
+            routes.push_back(read_route(section, inherited));
+        } catch (const ConfigError& error) {
+            throw ConfigError(validate::openapi_key_location(group) + ": " + error.what());
+        }
+    }
+    if (inherited.load_notes != nullptr) {
+        for (auto& note : imported.notes) {
+            inherited.load_notes->push_back(std::move(note));
+        }
+    }
+}
+
 void read_route_list(const Section& parent, std::string_view key, const Inherited& inherited,
                      std::vector<Route>& routes, int depth) {
     for (const auto& entry : parent.sections(key)) {
-        if (!entry.has("routes")) {
+        if (!entry.has("routes") && !entry.has("openapi")) {
             routes.push_back(read_route(entry, inherited));
             continue;
         }
@@ -447,6 +470,9 @@ void read_route_list(const Section& parent, std::string_view key, const Inherite
         if (entry.has("path") || entry.has("methods")) {
             entry.fail(
                 "a group has `prefix` and `routes`; `path` and `methods` belong to its routes");
+        }
+        if (entry.has("openapi")) {
+            read_openapi_routes(entry, group, routes);
         }
         read_route_list(entry, "routes", group, routes, depth + 1);
         entry.finish();
@@ -654,6 +680,7 @@ Settings read_settings(const Section& root) {
     top.auth_settings = &settings.auth;
     top.authorization_settings = &settings.authorization;
     top.listeners = &settings.listeners;
+    top.load_notes = &settings.load_notes;
     read_route_list(root, "routes", top, settings.routes, 0);
     add_token_service_routes(settings, root);
     name_routes_sharing_a_path(settings.routes);

@@ -195,6 +195,9 @@ struct Settings {
     IdentityHeaderSettings identity_headers;
     std::optional<Section> global_stage_section;  // the top-level map, for stages' global keys
     Duration drain_timeout = 15s;
+    // Parts of OpenAPI documents (a group's `openapi`) that were not imported
+    // or are enforced less strictly than written; `check` and `serve` print them.
+    std::vector<std::string> load_notes;
 };
 
 }  // namespace rampart::config
