@@ -19,6 +19,7 @@
 #include <regex>
 #include <unordered_map>
 
+#include "util/json_pointer.hpp"
 #include "validate/string_formats.hpp"
 
 namespace rampart::validate {
@@ -208,18 +209,6 @@ class SchemaChecker {
     PatternTable& patterns_;
 };
 
-void append_pointer_token(std::string& pointer, std::string_view token) {
-    pointer += '/';
-    for (char c : token) {
-        if (c == '~') {
-            pointer += "~0";
-        } else if (c == '/') {
-            pointer += "~1";
-        } else {
-            pointer += c;
-        }
-    }
-}
 
 // valijson's context is {"<root>", "[name]", "[3]", ...}.
 std::string pointer_of(const std::vector<std::string>& context) {
@@ -229,7 +218,7 @@ std::string pointer_of(const std::vector<std::string>& context) {
         if (part.size() >= 2 && part.front() == '[' && part.back() == ']') {
             part = part.substr(1, part.size() - 2);
         }
-        append_pointer_token(pointer, part);
+        util::append_json_pointer_segment(pointer, part);
     }
     return pointer;
 }
@@ -304,7 +293,7 @@ SchemaViolation violation_of(const valijson::ValidationResults::Error& error) {
         if (pattern.names_property && description.ends_with("'.")) {
             auto name = description.substr(pattern.description_prefix.size());
             name.remove_suffix(2);
-            append_pointer_token(pointer, name);
+            util::append_json_pointer_segment(pointer, name);
         }
         return {std::move(pointer), pattern.keyword};
     }
