@@ -209,7 +209,6 @@ class SchemaChecker {
     PatternTable& patterns_;
 };
 
-
 // valijson's context is {"<root>", "[name]", "[3]", ...}.
 std::string pointer_of(const std::vector<std::string>& context) {
     std::string pointer;
