@@ -53,8 +53,10 @@ void KeyBuilder::add_bytes(const void* data, std::size_t size) noexcept {
         size_ = folded.bytes.size();
     }
     buffer_[size_++] = marker;
-    std::memcpy(buffer_.data() + size_, bytes, size);
-    size_ += size;
+    if (size != 0) {  // an empty part may come as a null pointer, which memcpy must not get
+        std::memcpy(buffer_.data() + size_, bytes, size);
+        size_ += size;
+    }
 }
 
 KeyDigest KeyBuilder::digest() const noexcept {

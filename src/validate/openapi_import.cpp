@@ -742,7 +742,7 @@ std::string server_path(const json::object& document, const std::string& file,
 
 OpenApiImport import_openapi(std::string_view text, const std::string& file,
                              const OpenApiImportOptions& options) {
-    auto document_value = parse_openapi_document(text, file);
+    auto document_value = parse_openapi_document(text, file, options.max_values);
     const auto* document = document_value.if_object();
     if (document == nullptr) {
         throw OpenApiError(file +

@@ -9,6 +9,8 @@
 // a note says a keyword is not enforced.
 #pragma once
 
+#include "validate/openapi_yaml.hpp"
+
 #include <boost/json/object.hpp>
 
 #include <optional>
@@ -27,6 +29,8 @@ struct OpenApiImportOptions {
     // empty for `authorize: authenticated`).
     bool group_authorizes = false;
     boost::json::object group_require;
+    // The bound on the document's values, YAML aliases expanded (parse_openapi_document).
+    std::size_t max_values = default_max_openapi_values;
 };
 
 struct ImportedRoute {

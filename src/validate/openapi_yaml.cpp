@@ -18,7 +18,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t max_depth = 256;
-constexpr std::size_t max_values = 4'000'000;
 
 bool is_null_word(std::string_view text) {
     return text == "null" || text == "Null" || text == "NULL" || text == "~" || text.empty();
@@ -55,11 +54,12 @@ json::value plain_scalar(const std::string& text) {
 
 class DocumentReader {
   public:
-    explicit DocumentReader(const std::string& file) : file_(file) {}
+    DocumentReader(const std::string& file, std::size_t max_values)
+        : file_(file), max_values_(max_values) {}
 
     json::value read(const YAML::Node& node, const std::string& path, std::size_t depth) {
-        if (++values_ > max_values) {
-            fail(node, path, "has more than 4 million values");
+        if (++values_ > max_values_) {
+            fail(node, path, "has more than " + std::to_string(max_values_) + " values");
         }
         if (depth > max_depth) {
             fail(node, path, "is nested too deeply");
@@ -114,6 +114,7 @@ class DocumentReader {
     }
 
     const std::string& file_;
+    std::size_t max_values_;
     std::size_t values_ = 0;
 };
 
@@ -189,7 +190,8 @@ void emit(YAML::Emitter& out, const json::value& value, std::size_t depth) {
 
 }  // namespace
 
-json::value parse_openapi_document(std::string_view text, const std::string& file) {
+json::value parse_openapi_document(std::string_view text, const std::string& file,
+                                   std::size_t max_values) {
     YAML::Node root;
     try {
         root = YAML::Load(std::string(text));
@@ -201,7 +203,7 @@ json::value parse_openapi_document(std::string_view text, const std::string& fil
         }
         throw OpenApiError(where + ": " + error.msg);
     }
-    return DocumentReader(file).read(root, "", 0);
+    return DocumentReader(file, max_values).read(root, "", 0);
 }
 
 std::string render_yaml(const json::value& value) {

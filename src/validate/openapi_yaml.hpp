@@ -8,6 +8,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,8 +18,10 @@ namespace rampart::validate {
 // (validate/schema_source.hpp): quoted scalars are strings; plain ones null,
 // booleans or numbers when they read as such. Throws OpenApiError (with the
 // line) on a YAML syntax error, a repeated key, nesting deeper than 256, or
-// more than 4 million values (aliases expanded: no "billion laughs").
-boost::json::value parse_openapi_document(std::string_view text, const std::string& file);
+// more than `max_values` values (aliases expanded: no "billion laughs").
+inline constexpr std::size_t default_max_openapi_values = 1'000'000;
+boost::json::value parse_openapi_document(std::string_view text, const std::string& file,
+                                          std::size_t max_values = default_max_openapi_values);
 
 // YAML text that the configuration loader reads back as `value`: strings that
 // would read as something else (123, true, null, "") are quoted. Maps and
