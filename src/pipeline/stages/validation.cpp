@@ -3,11 +3,11 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-#include <charconv>
 #include <string>
 #include <vector>
 
 #include "pipeline/problem.hpp"
+#include "pipeline/request_body.hpp"
 #include "pipeline/route.hpp"
 #include "pipeline/stages/stage_events.hpp"
 #include "util/ascii.hpp"
@@ -88,18 +88,6 @@ Verdict refuse(Exchange& exchange, http::status status, std::string_view detail,
 Verdict refuse(Exchange& exchange, http::status status, std::string_view detail,
                const ValidationError& error, std::string_view reason) {
     return refuse(exchange, status, detail, std::vector<ValidationError>{error}, reason);
-}
-
-// The request head announces a body: chunked, or a Content-Length above 0
-// (the session has already refused conflicting or malformed framing).
-bool announces_body(const Request& request) {
-    if (request.chunked()) {
-        return true;
-    }
-    auto length = request[http::field::content_length];
-    std::uint64_t bytes = 0;
-    auto [end, error] = std::from_chars(length.data(), length.data() + length.size(), bytes);
-    return error == std::errc() && bytes > 0;
 }
 
 std::string_view keyword_of(util::StrictJsonError error) {

@@ -5,6 +5,7 @@
 
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
+#include "pipeline/request_body.hpp"
 #include "validate/waf_engine.hpp"
 
 namespace rampart::pipeline {
@@ -16,16 +17,6 @@ constexpr std::string_view refused_detail = "The request was refused by the inje
 constexpr std::string_view unreadable_detail =
     "The request body could not be read as its declared content type.";
 
-// Whether a body follows the head: the session has already refused ambiguous framing, so the
-// fields say it exactly.
-bool has_body(const Request& request) {
-    if (request.chunked()) {
-        return true;
-    }
-    auto length = request[http::field::content_length];
-    return !length.empty() && length != "0";
-}
-
 class WafStage final : public Stage {
   public:
     WafStage(std::shared_ptr<const validate::WafEngine> engine, std::string route_name)
@@ -36,7 +27,7 @@ class WafStage final : public Stage {
     // A request without a body is inspected at once; one with a body after it has arrived,
     // with everything in one transaction.
     Verdict on_request_head(Exchange& exchange) const override {
-        return has_body(exchange.request) ? Verdict::proceed : inspect(exchange);
+        return announces_body(exchange.request) ? Verdict::proceed : inspect(exchange);
     }
 
     Verdict on_request_body(Exchange& exchange) const override { return inspect(exchange); }
