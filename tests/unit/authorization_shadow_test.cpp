@@ -13,6 +13,7 @@
 
 #include "config/loader.hpp"
 #include "config_error.hpp"
+#include "log_lines.hpp"
 #include "observe/log_sink.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/stage_registry.hpp"
@@ -147,11 +148,7 @@ TEST(AuthorizationShadow, WouldBeDenialsAreSecurityEvents) {
         attempt("users", exchange_for("usr_bob", {"guest"}));  // enforced denial only
         sink.flush();
     }
-    std::ifstream in(log_path);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
+    auto lines = rampart::test::read_log_lines(log_path);
     std::filesystem::remove_all(directory);
     ASSERT_EQ(lines.size(), 3u);
     EXPECT_TRUE(contains(lines[0], "\"event\":\"authorization_shadow_denied\"")) << lines[0];

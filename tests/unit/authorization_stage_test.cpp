@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/loader.hpp"
+#include "log_lines.hpp"
 #include "observe/log_sink.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/stage_registry.hpp"
@@ -221,11 +222,7 @@ TEST(AuthorizationStage, DenialsAreSecurityEvents) {
         attempt("admin-only", identity({"admin"}));  // allowed: no event
         sink.flush();
     }
-    std::ifstream in(log_path);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
+    auto lines = rampart::test::read_log_lines(log_path);
     std::filesystem::remove_all(directory);
     ASSERT_EQ(lines.size(), 3u);
     for (const auto& line : lines) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/loader.hpp"
+#include "log_lines.hpp"
 #include "observe/log_sink.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/stage_registry.hpp"
@@ -354,11 +355,7 @@ TEST(PropertiesStage, RefusalsAndFailuresAreSecurityEvents) {
         stage_of("users")->on_response(read);
         sink.flush();
     }
-    std::ifstream in(log_path);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
+    auto lines = rampart::test::read_log_lines(log_path);
     std::filesystem::remove_all(directory);
     ASSERT_EQ(lines.size(), 2u);
     EXPECT_TRUE(contains(lines[0], "\"event\":\"property_write_refused\"")) << lines[0];
