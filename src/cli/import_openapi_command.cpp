@@ -32,6 +32,7 @@ struct ImportRequest {
     std::optional<std::string> prefix;
     std::string out_file;
     bool force = false;
+    bool validate_responses = false;
 };
 
 std::string read_spec(const std::string& file) {
@@ -134,7 +135,10 @@ int import_openapi(const ImportRequest& request) {
     check_request(request);
     validate::OpenApiImport imported;
     try {
-        imported = validate::import_openapi(read_spec(request.spec_file), request.spec_file);
+        validate::OpenApiImportOptions options;
+        options.validate_responses = request.validate_responses;
+        imported =
+            validate::import_openapi(read_spec(request.spec_file), request.spec_file, options);
     } catch (const validate::OpenApiError& error) {
         throw CommandError(std::string("not imported: ") + error.what());
     }
@@ -170,6 +174,10 @@ void add_import_openapi_command(CLI::App& app, CommandLine& command_line) {
                         "Path prefix of the routes (default: the path of the first server URL)");
     command->add_option("-o,--out", request->out_file, "Write to this file instead of stdout");
     command->add_flag("--force", request->force, "Overwrite --out if it exists");
+    command->add_flag("--validate-responses", request->validate_responses,
+                      "Check upstream answers against the 2xx/default response schemas and log "
+                      "what does not match (never blocks); without it they are written with "
+                      "enabled: false");
     command->callback([request, &command_line] {
         command_line.action = [request] { return import_openapi(*request); };
     });

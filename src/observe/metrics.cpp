@@ -252,6 +252,33 @@ void Metrics::render_requests(std::string& out) const {
         append_number(out, total);
         out.append("\n");
     }
+    render_response_validation(out, routes);
+}
+
+void Metrics::render_response_validation(std::string& out,
+                                         const std::vector<const RouteMetrics*>& routes) const {
+    append_family_header(out, "rampart_response_validation_total", "counter",
+                         "Upstream responses checked against the route's response schemas, by "
+                         "route and outcome (valid, violation, invalid JSON, skipped).");
+    for (const RouteMetrics* route : routes) {
+        for (std::size_t outcome = 0; outcome < response_validation_outcome_labels.size();
+             ++outcome) {
+            std::uint64_t total = 0;
+            for (unsigned shard = 0; shard < route->shard_count_; ++shard) {
+                total += route->shards_[shard].response_validation[outcome].value();
+            }
+            if (total == 0) {
+                continue;  // series appear on first use: routes without it stay silent
+            }
+            out.append("rampart_response_validation_total{");
+            append_label(out, "route", route->name());
+            out.append(",");
+            append_label(out, "outcome", response_validation_outcome_labels[outcome]);
+            out.append("} ");
+            append_number(out, total);
+            out.append("\n");
+        }
+    }
 }
 
 void Metrics::render_upstreams(std::string& out) const {

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rampart::observe {
 
@@ -54,6 +55,9 @@ inline constexpr std::array<std::string_view, 8> method_labels = {
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"};
 inline constexpr std::array<std::string_view, 5> status_class_labels = {"1xx", "2xx", "3xx", "4xx",
                                                                         "5xx"};
+// What response validation (validate/response_contract.hpp) made of an answer.
+inline constexpr std::array<std::string_view, 4> response_validation_outcome_labels = {
+    "valid", "violation", "invalid", "skipped"};
 
 class RouteMetrics {
   public:
@@ -64,6 +68,14 @@ class RouteMetrics {
     void record_rate_limited(unsigned worker) noexcept {
         shards_[worker % shard_count_].rate_limited.add();
     }
+    // `outcome` is one of response_validation_outcome_labels; others are ignored.
+    void record_response_validation(unsigned worker, std::string_view outcome) noexcept {
+        for (std::size_t index = 0; index < response_validation_outcome_labels.size(); ++index) {
+            if (response_validation_outcome_labels[index] == outcome) {
+                shards_[worker % shard_count_].response_validation[index].add();
+            }
+        }
+    }
 
   private:
     friend class Metrics;
@@ -72,6 +84,7 @@ class RouteMetrics {
             requests;
         LatencyHistogram latency;
         ShardCounter rate_limited;
+        std::array<ShardCounter, response_validation_outcome_labels.size()> response_validation;
     };
     std::string name_;
     unsigned shard_count_;
@@ -143,6 +156,8 @@ class Metrics {
 
     unsigned shard_index(unsigned worker) const noexcept { return worker % worker_count_; }
     void render_requests(std::string& out) const;
+    void render_response_validation(std::string& out,
+                                    const std::vector<const RouteMetrics*>& routes) const;
     void render_upstreams(std::string& out) const;
     void render_process_wide(std::string& out) const;
 

@@ -13,15 +13,21 @@ namespace {
 
 constexpr std::uintmax_t max_spec_bytes = 16 * 1024 * 1024;
 
-// `openapi: specs/shop.yaml` or `openapi: {file: specs/shop.yaml}`.
-std::string spec_name(const config::Section& group) {
+struct SpecReference {
+    std::string file;
+    bool validate_responses = false;
+};
+
+// `openapi: specs/shop.yaml` or `openapi: {file: specs/shop.yaml, validate_responses: true}`.
+SpecReference spec_reference(const config::Section& group) {
     if (group.node()["openapi"].IsMap()) {
         auto openapi = group.section("openapi");
-        auto file = openapi.string("file");
+        SpecReference reference{openapi.string("file"),
+                                openapi.boolean("validate_responses", false)};
         openapi.finish();
-        return file;
+        return reference;
     }
-    return group.string("openapi");
+    return {group.string("openapi")};
 }
 
 std::string read_spec(const config::Section& group, const std::filesystem::path& file) {
@@ -66,15 +72,19 @@ std::string openapi_key_location(const config::Section& group) {
 
 OpenApiGroupRoutes read_openapi_group(const config::Section& group,
                                       const std::optional<config::Section>& authorization_section) {
-    auto name = spec_name(group);
-    std::filesystem::path file(name);
+    auto reference = spec_reference(group);
+    std::filesystem::path file(reference.file);
     if (file.is_relative()) {
         file = std::filesystem::path(group.file()).parent_path() / file;
     }
     auto text = read_spec(group, file);
     OpenApiImport imported;
     try {
-        imported = import_openapi(text, file.string(), options_of(authorization_section));
+        auto options = options_of(authorization_section);
+        // Schemas nobody checks would only cost load time.
+        options.response_schemas = reference.validate_responses;
+        options.validate_responses = reference.validate_responses;
+        imported = import_openapi(text, file.string(), options);
     } catch (const OpenApiError& error) {
         group.fail("openapi", error.what());
     }

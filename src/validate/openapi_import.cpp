@@ -244,6 +244,9 @@ class Importer {
         add_parameters(path_item, path_location, *operation, renamed, location, validation);
         add_request_body(*operation, uppercase(method), location, validation);
         add_response_types(*operation, location, validation);
+        if (options_.response_schemas) {
+            add_response_schemas(*operation, location, validation);
+        }
         if (!validation.empty()) {
             route["validation"] = std::move(validation);
         }
@@ -696,6 +699,80 @@ class Importer {
             }
         }
         validation["response_types"] = std::move(list);
+    }
+
+    // 200..299, 2XX and default: what a successful call may answer. Error
+    // answers under another code are usually masked by Rampart anyway.
+    static bool is_success_or_default(std::string_view status) {
+        if (status == "default") {
+            return true;
+        }
+        return status.size() == 3 && status[0] == '2' &&
+               ((status[1] >= '0' && status[1] <= '9' && status[2] >= '0' && status[2] <= '9') ||
+                ((status[1] == 'X' || status[1] == 'x') && (status[2] == 'X' || status[2] == 'x')));
+    }
+
+    // The first JSON media type's schema of one response, converted; null
+    // when it has none.
+    std::optional<json::value> response_schema(const json::value& response_value,
+                                               const std::string& location) const {
+        const auto& response = resolve(response_value, "responses", location);
+        const auto* content = member_object(response, "content");
+        if (content == nullptr) {
+            return std::nullopt;
+        }
+        for (const auto& [media, entry] : *content) {
+            if (!is_json(bare_media_type(media))) {
+                continue;
+            }
+            const auto* entry_object = entry.if_object();
+            const auto* schema =
+                entry_object != nullptr ? entry_object->if_contains("schema") : nullptr;
+            if (schema == nullptr) {
+                return std::nullopt;
+            }
+            return schemas_.convert(*schema,
+                                    location + ".content." + std::string(media) + ".schema",
+                                    SchemaDirection::response, notes_);
+        }
+        return std::nullopt;
+    }
+
+    // For `validation.response`: checked and logged, never enforced, so a
+    // schema that cannot be imported costs a note, not the operation.
+    void add_response_schemas(const json::object& operation, const std::string& location,
+                              json::object& validation) const {
+        const auto* responses = member_object(operation, "responses");
+        if (responses == nullptr) {
+            return;
+        }
+        json::object schemas;
+        for (const auto& [status, response_value] : *responses) {
+            if (!is_success_or_default(status)) {
+                continue;
+            }
+            auto response_location = location + ".responses." + std::string(status);
+            try {
+                if (auto schema = response_schema(response_value, response_location)) {
+                    auto key = std::string(status);
+                    std::transform(key.begin(), key.end(), key.begin(),
+                                   [](char c) { return c == 'x' ? 'X' : c; });
+                    schemas[key] = std::move(*schema);
+                }
+            } catch (const OpenApiError& error) {
+                notes_.push_back(std::string(error.what()) + " (response schema not imported)");
+            }
+        }
+        if (schemas.empty()) {
+            return;
+        }
+        json::object response;
+        if (!options_.validate_responses) {
+            response["enabled"] = false;
+        }
+        response["mode"] = "log";
+        response["schemas"] = std::move(schemas);
+        validation["response"] = std::move(response);
     }
 
     const json::object& document_;

@@ -29,6 +29,12 @@ struct OpenApiImportOptions {
     // empty for `authorize: authenticated`).
     bool group_authorizes = false;
     boost::json::object group_require;
+    // The JSON schemas of each operation's 2xx and default responses become
+    // the route's `validation.response.schemas` (log-only response
+    // validation); `validate_responses` switches them on, else they are
+    // written with `enabled: false`, ready to be switched on.
+    bool response_schemas = true;
+    bool validate_responses = false;
     // The bound on the document's values, YAML aliases expanded (parse_openapi_document).
     std::size_t max_values = default_max_openapi_values;
 };

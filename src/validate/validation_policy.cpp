@@ -246,6 +246,7 @@ ValidationPolicy read_validation_policy(const config::Section& section,
     policy.query = read_query_rules(section);
     policy.path = read_path_rules(section, route_path);
     policy.headers = read_header_rules(section);
+    policy.response = read_response_contract(section);
     section.finish();
     return policy;
 }

@@ -16,6 +16,7 @@
 #include "validate/media_type.hpp"
 #include "validate/parameter_coercion.hpp"
 #include "validate/query_string.hpp"
+#include "validate/response_contract.hpp"
 
 namespace rampart::validate {
 
@@ -57,6 +58,8 @@ struct ValidationPolicy {
     QueryRules query;
     ParameterRules path;
     ParameterRules headers;
+    // `response`: checked and logged, never enforced; null when absent or disabled.
+    std::shared_ptr<const ResponseContract> response;
 
     bool takes_body(std::string_view method) const;
 };

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "observe/metrics.hpp"
+#include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
 #include "pipeline/request_body.hpp"
 #include "pipeline/route.hpp"
@@ -25,6 +27,7 @@ using validate::SchemaViolation;
 
 constexpr std::string_view stage_key = "validation";
 constexpr std::string_view event = "request_invalid";
+constexpr std::string_view response_event = "response_contract_violation";
 constexpr std::size_t max_reported_errors = 16;
 // A pointer names keys the client chose; a long one is cut, not echoed whole.
 constexpr std::size_t max_pointer_bytes = 256;
@@ -139,7 +142,8 @@ void check_text(const ParameterRule& rule, std::string_view in, std::string_view
 
 class ValidationStage final : public Stage {
   public:
-    explicit ValidationStage(validate::ValidationPolicy policy) : policy_(std::move(policy)) {}
+    ValidationStage(validate::ValidationPolicy policy, std::string route_name)
+        : policy_(std::move(policy)), route_name_(std::move(route_name)) {}
 
     std::string_view name() const override { return stage_key; }
 
@@ -210,7 +214,56 @@ class ValidationStage final : public Stage {
                       "body_schema");
     }
 
+    // Log-only: reads the upstream's answer, reports, and never changes it.
+    void on_response(Exchange& exchange) const override {
+        const auto* contract = policy_.response.get();
+        // A response Rampart made (error masking's included) is not the upstream's to check.
+        if (contract == nullptr || !exchange.response_from_upstream ||
+            exchange.request.method() == http::verb::head) {
+            return;
+        }
+        const auto& response = exchange.response;
+        const auto* schema = contract->schema_for(response.result_int());
+        if (schema == nullptr) {
+            return;
+        }
+        auto result =
+            contract->check(*schema, {response.result_int(), response[http::field::content_type],
+                                      response[http::field::content_encoding], response.body()});
+        if (exchange.route != nullptr && exchange.route->metrics != nullptr) {
+            exchange.route->metrics->record_response_validation(
+                exchange.worker_index, validate::outcome_label(result.outcome));
+        }
+        if (result.outcome == validate::ResponseOutcome::violation ||
+            result.outcome == validate::ResponseOutcome::invalid) {
+            report_contract_violation(exchange, *schema, result);
+        }
+    }
+
   private:
+    // One event per response: where and which keyword, never a value.
+    void report_contract_violation(Exchange& exchange, const validate::ResponseSchema& schema,
+                                   const validate::ResponseCheck& result) const {
+        if (exchange.security_events == nullptr) {
+            return;
+        }
+        std::string violations;
+        for (const auto& violation : result.violations) {
+            violations += violations.empty() ? "" : "; ";
+            violations += violation.keyword;
+            violations += ' ';
+            violations +=
+                violation.pointer.empty() ? std::string("(root)") : cut_pointer(violation.pointer);
+        }
+        auto status = std::to_string(exchange.response.result_int());
+        exchange.security_events->emit(response_event, &exchange,
+                                       {{"route", route_name_},
+                                        {"status", status},
+                                        {"schema", schema.status_key},
+                                        {"reason", result.reason},
+                                        {"violations", violations}});
+    }
+
     bool content_type_allowed(std::string_view header) const {
         auto content_type = validate::parse_content_type(header);
         return content_type && validate::content_type_allowed(*content_type, policy_.content_types);
@@ -361,6 +414,7 @@ class ValidationStage final : public Stage {
     }
 
     validate::ValidationPolicy policy_;
+    std::string route_name_;
 };
 
 }  // namespace
@@ -377,7 +431,8 @@ StageFactory validation_stage_factory() {
                     return nullptr;
                 }
                 return std::make_shared<ValidationStage>(
-                    validate::read_validation_policy(*context.section, context.route->path));
+                    validate::read_validation_policy(*context.section, context.route->path),
+                    context.route->name);
             }};
 }
 
