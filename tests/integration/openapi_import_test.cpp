@@ -222,3 +222,39 @@ TEST_F(OpenApiGroup, TheShopSpecSecurityAndLeftOutOperationsAreEnforced) {
 
 }  // namespace
 }  // namespace rampart::test
+
+namespace rampart::test {
+namespace {
+
+// Response schemas (log-only response validation) are written switched off unless asked for,
+// and switched on they still pass `rampart check`.
+TEST(OpenApiImport, ResponseSchemasAreWrittenSwitchedOffUnlessAsked) {
+    TempDir directory;
+    std::string output;
+    std::string errors;
+    ASSERT_EQ(run_rampart({"import-openapi", shop_spec(), "--upstream", "http://127.0.0.1:9000"},
+                          directory, &output, &errors),
+              0)
+        << errors;
+    EXPECT_NE(output.find("response:"), std::string::npos) << output;
+    EXPECT_NE(output.find("enabled: false"), std::string::npos) << output;
+    EXPECT_NE(output.find("mode: log"), std::string::npos) << output;
+
+    auto fragment = directory.path() + "/checked.yaml";
+    ASSERT_EQ(run_rampart({"import-openapi", shop_spec(), "--upstream", "http://127.0.0.1:9000",
+                           "--validate-responses", "--out", fragment},
+                          directory, &output, &errors),
+              0)
+        << errors;
+    std::ifstream in(fragment);
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_NE(text.str().find("mode: log"), std::string::npos) << text.str();
+    EXPECT_EQ(text.str().find("enabled: false"), std::string::npos) << text.str();
+    auto config = directory.write("rampart.yaml",
+                                  in_directory(base_configuration, directory.path()) + text.str());
+    EXPECT_EQ(run_rampart({"check", "-c", config}, directory, &output, &errors), 0) << errors;
+}
+
+}  // namespace
+}  // namespace rampart::test
