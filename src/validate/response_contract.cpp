@@ -150,24 +150,27 @@ ResponseCheck ResponseContract::check(const ResponseSchema& schema,
     return result;
 }
 
-std::shared_ptr<const ResponseContract> read_response_contract(const config::Section& validation) {
-    auto response = validation.optional_section("response");
-    if (!response) {
+std::shared_ptr<const ResponseContract> read_response_contract(const LayeredSection& response) {
+    if (response.empty()) {
         return nullptr;
     }
-    if (!response->node().IsMap()) {
-        validation.fail("response", "must be a map: {mode: log, schemas: {200: <schema>, ...}}");
+    for (const auto& layer : {response.own(), response.outer()}) {
+        if (layer && !layer->node().IsMap()) {
+            layer->fail("must be a map: {mode: log, schemas: {200: <schema>, ...}}");
+        }
     }
-    bool enabled = response->boolean("enabled", true);
+    bool enabled = response.for_key("enabled").boolean("enabled", true);
     // Log-only by design: a contract drift must never turn into an outage.
-    response->choice("mode", {{"log", true}}, true);
+    response.for_key("mode").choice("mode", {{"log", true}}, true);
     auto contract = std::make_shared<ResponseContract>();
     contract->report_undeclared =
-        response->choice("undeclared_properties", {{"report", true}, {"allow", false}}, true);
-    contract->max_body_bytes = response->size(
-        "max_body_bytes", ResponseContract::default_max_body_bytes, 2, 64ULL * 1024 * 1024);
-    contract->schemas = read_schemas(*response, contract->report_undeclared);
-    response->finish();
+        response.for_key("undeclared_properties")
+            .choice("undeclared_properties", {{"report", true}, {"allow", false}}, true);
+    contract->max_body_bytes = response.for_key("max_body_bytes")
+                                   .size("max_body_bytes", ResponseContract::default_max_body_bytes,
+                                         2, 64ULL * 1024 * 1024);
+    contract->schemas = read_schemas(response.for_key("schemas"), contract->report_undeclared);
+    response.finish();
     if (!enabled) {
         return nullptr;
     }

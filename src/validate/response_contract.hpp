@@ -23,6 +23,7 @@
 
 #include "config/yaml_reader.hpp"
 #include "validate/json_schema.hpp"
+#include "validate/layered_section.hpp"
 #include "validate/undeclared_members.hpp"
 
 namespace rampart::validate {
@@ -75,8 +76,9 @@ class ResponseContract {
     std::uint64_t max_body_bytes = default_max_body_bytes;
 };
 
-// `validation.response`, or null when absent or `enabled: false`. Throws
+// `validation.response` (the section, over an outer one for an imported
+// route), or null when absent or `enabled: false`. Throws
 // config::ConfigError at the offending key.
-std::shared_ptr<const ResponseContract> read_response_contract(const config::Section& validation);
+std::shared_ptr<const ResponseContract> read_response_contract(const LayeredSection& response);
 
 }  // namespace rampart::validate

@@ -68,21 +68,24 @@ std::vector<std::string> read_methods(const config::Section& section) {
     return methods;
 }
 
-util::StrictJsonLimits read_json_limits(const config::Section& validation) {
+util::StrictJsonLimits read_json_limits(const LayeredSection& validation) {
     util::StrictJsonLimits limits;
     limits.max_bytes = default_max_json_bytes;
-    auto json = validation.optional_section("json");
-    if (!json) {
+    auto json = validation.child("json");
+    if (json.empty()) {
         return limits;
     }
-    limits.max_depth = static_cast<std::size_t>(json->integer("max_depth", 32, 1, 1024));
-    limits.max_bytes = json->size("max_bytes", default_max_json_bytes, 2, 1ULL << 30);
-    limits.max_members =
-        static_cast<std::size_t>(json->integer("max_members", 10'000, 1, 10'000'000));
-    limits.max_string_bytes = json->size("max_string_length", 65'536, 1, 1ULL << 30);
-    limits.max_number_chars =
-        static_cast<std::size_t>(json->integer("max_number_length", 32, 1, 1024));
-    json->finish();
+    limits.max_depth =
+        static_cast<std::size_t>(json.for_key("max_depth").integer("max_depth", 32, 1, 1024));
+    limits.max_bytes =
+        json.for_key("max_bytes").size("max_bytes", default_max_json_bytes, 2, 1ULL << 30);
+    limits.max_members = static_cast<std::size_t>(
+        json.for_key("max_members").integer("max_members", 10'000, 1, 10'000'000));
+    limits.max_string_bytes =
+        json.for_key("max_string_length").size("max_string_length", 65'536, 1, 1ULL << 30);
+    limits.max_number_chars = static_cast<std::size_t>(
+        json.for_key("max_number_length").integer("max_number_length", 32, 1, 1024));
+    json.finish();
     return limits;
 }
 
@@ -130,24 +133,33 @@ ParameterRules read_parameter_rules(const config::Section& section, bool lower_c
     return rules;
 }
 
-QueryRules read_query_rules(const config::Section& validation) {
+QueryRules read_query_rules(const LayeredSection& validation) {
     QueryRules query;
-    auto section = validation.optional_section("query");
-    if (!section) {
+    auto section = validation.child("query");
+    if (section.empty()) {
         return query;
     }
-    query.rules = read_parameter_rules(*section, false);
+    // The parameters and which of them are required come as one, from one layer.
+    query.rules = read_parameter_rules(section.for_key("parameters"), false);
+    for (const auto& layer : {section.own(), section.outer()}) {
+        if (layer) {
+            layer->claim("parameters");
+            layer->claim("required");
+        }
+    }
     query.rules.reject_unknown =
-        section->choice("unknown", {{"allow", false}, {"reject", true}}, false);
-    query.duplicates = section->choice("duplicates",
-                                       {{"reject", DuplicatePolicy::reject},
-                                        {"first", DuplicatePolicy::first},
-                                        {"last", DuplicatePolicy::last}},
-                                       DuplicatePolicy::reject);
-    query.limits.max_parameters =
-        static_cast<std::size_t>(section->integer("max_parameters", 64, 1, 10'000));
-    query.limits.max_length = section->size("max_length", 4096, 1, 1024 * 1024);
-    section->finish();
+        section.for_key("unknown").choice("unknown", {{"allow", false}, {"reject", true}}, false);
+    query.duplicates = section.for_key("duplicates")
+                           .choice("duplicates",
+                                   {{"reject", DuplicatePolicy::reject},
+                                    {"first", DuplicatePolicy::first},
+                                    {"last", DuplicatePolicy::last}},
+                                   DuplicatePolicy::reject);
+    query.limits.max_parameters = static_cast<std::size_t>(
+        section.for_key("max_parameters").integer("max_parameters", 64, 1, 10'000));
+    query.limits.max_length =
+        section.for_key("max_length").size("max_length", 4096, 1, 1024 * 1024);
+    section.finish();
     return query;
 }
 
@@ -234,19 +246,27 @@ bool ValidationPolicy::takes_body(std::string_view method) const {
 
 ValidationPolicy read_validation_policy(const config::Section& section,
                                         const std::string& route_path) {
+    return read_validation_policy(LayeredSection(section), route_path);
+}
+
+ValidationPolicy read_validation_policy(const LayeredSection& section,
+                                        const std::string& route_path) {
     ValidationPolicy policy;
-    policy.content_types = read_media_types(section, "content_types", default_content_types());
+    const auto& content_types = section.for_key("content_types");
+    policy.content_types =
+        read_media_types(content_types, "content_types", default_content_types());
     if (policy.content_types.empty()) {
-        section.fail("content_types", "must list at least one media type");
+        content_types.fail("content_types", "must list at least one media type");
     }
-    policy.response_types = read_media_types(section, "response_types", {{"application", "json"}});
-    policy.bodyless_methods = read_methods(section);
+    policy.response_types = read_media_types(section.for_key("response_types"), "response_types",
+                                             {{"application", "json"}});
+    policy.bodyless_methods = read_methods(section.for_key("bodyless_methods"));
     policy.json_limits = read_json_limits(section);
-    read_body(section, policy);
+    read_body(section.for_key("body"), policy);
     policy.query = read_query_rules(section);
-    policy.path = read_path_rules(section, route_path);
-    policy.headers = read_header_rules(section);
-    policy.response = read_response_contract(section);
+    policy.path = read_path_rules(section.for_key("path"), route_path);
+    policy.headers = read_header_rules(section.for_key("headers"));
+    policy.response = read_response_contract(section.child("response"));
     section.finish();
     return policy;
 }

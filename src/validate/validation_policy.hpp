@@ -13,6 +13,7 @@
 #include "config/settings.hpp"
 #include "util/strict_json.hpp"
 #include "validate/json_schema.hpp"
+#include "validate/layered_section.hpp"
 #include "validate/media_type.hpp"
 #include "validate/parameter_coercion.hpp"
 #include "validate/query_string.hpp"
@@ -67,6 +68,9 @@ struct ValidationPolicy {
 // Throws config::ConfigError at the offending key. `route_path` is the
 // route's template, which must name every declared path parameter.
 ValidationPolicy read_validation_policy(const config::Section& section,
+                                        const std::string& route_path);
+// The same over two layers: an imported route's section over its group's.
+ValidationPolicy read_validation_policy(const LayeredSection& section,
                                         const std::string& route_path);
 
 }  // namespace rampart::validate

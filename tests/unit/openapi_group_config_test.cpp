@@ -12,6 +12,7 @@
 #include <string>
 
 #include "config_error.hpp"
+#include "pipeline/stage_registry.hpp"
 
 namespace rampart::test {
 namespace {
@@ -102,6 +103,70 @@ TEST_F(OpenApiGroupConfig, AHeadBesideAGetIsLeftToTheGetRoute) {
     EXPECT_EQ(settings.load_notes[0], spec +
                                           ": paths./a.head: not imported: the GET route "
                                           "answers HEAD (with GET's validation)");
+}
+
+}  // namespace
+}  // namespace rampart::test
+
+namespace rampart::test {
+namespace {
+
+namespace http = pipeline::http;
+
+const std::string typed = R"(openapi: 3.0.3
+security: []
+paths:
+  /orders/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {}
+)";
+
+// The imported route's validation stage, as the snapshot builds it.
+std::shared_ptr<const pipeline::Stage> imported_validation(const config::Settings& settings) {
+    for (const auto& built : pipeline::build_stages(settings, &settings.routes.at(1), {})) {
+        if (built->name() == "validation") {
+            return built;
+        }
+    }
+    return nullptr;
+}
+
+pipeline::Verdict head_of(const pipeline::Stage& stage, std::string id, std::string query) {
+    pipeline::Exchange exchange;
+    exchange.request = pipeline::Request{http::verb::get, "/api/orders/" + id, 11};
+    exchange.path_parameters = {{"id", id}};
+    exchange.query = query;
+    exchange.upstream_target = "/api/orders/" + id + (query.empty() ? "" : "?" + query);
+    return stage.on_request_head(exchange);
+}
+
+TEST_F(OpenApiGroupConfig, TheGroupsValidationFillsInWhatTheDocumentCannotSay) {
+    auto spec = write_spec(typed);
+    auto settings = config::load_settings_text(
+        group(spec, "    auth: none\n    validation: {query: {unknown: reject}}\n"), "test.yaml");
+    auto stage = imported_validation(settings);
+    ASSERT_TRUE(stage);
+    EXPECT_EQ(head_of(*stage, "7", ""), pipeline::Verdict::proceed);
+    EXPECT_EQ(head_of(*stage, "seven", ""), pipeline::Verdict::respond)
+        << "the document's path schema";
+    EXPECT_EQ(head_of(*stage, "7", "debug=1"), pipeline::Verdict::respond)
+        << "the group's query policy";
+}
+
+TEST_F(OpenApiGroupConfig, AGroupValidationKeyIsCheckedAtItsOwnLine) {
+    auto spec = write_spec(typed);
+    auto settings = config::load_settings_text(
+        group(spec, "    auth: none\n    validation: {query: {unknown: maybe}}\n"), "test.yaml");
+    std::string error = "(no error)";
+    try {
+        imported_validation(settings);
+    } catch (const config::ConfigError& caught) {
+        error = caught.what();
+    }
+    EXPECT_EQ(error,
+              "test.yaml:15:35: routes[1].validation.query.unknown: must be one of: allow, "
+              "reject (got \"maybe\")");
 }
 
 }  // namespace

@@ -132,7 +132,8 @@ routes:
 std::shared_ptr<const validate::ResponseContract> contract_of(const std::string& validation) {
     auto settings = config::load_settings_text(head + validation, "r.yaml");
     auto section = settings.routes.at(0).stage_sections.at(0).section("validation");
-    return validate::read_response_contract(section);
+    return validate::read_response_contract(
+        validate::LayeredSection(section.optional_section("response"), std::nullopt));
 }
 
 std::string contract_error_of(const std::string& validation) {
@@ -220,29 +221,30 @@ TEST(ResponseContract, SkipsWhatItCannotReadAndFlagsBrokenJson) {
 
 TEST(ResponseContract, EnabledFalseTurnsItOffAfterCheckingIt) {
     EXPECT_FALSE(contract_of("      response: {enabled: false, schemas: {200: {type: object}}}\n"));
-    EXPECT_EQ(contract_error_of("      response: {enabled: false, schemas: {200: {type: nope}}}\n")
-                  .substr(0, 7),
-              "r.yaml:");
+    EXPECT_EQ(
+        contract_error_of("      response: {enabled: false, schemas: {200: {pattern: \"(\"}}}\n")
+            .substr(0, 7),
+        "r.yaml:");
 }
 
 TEST(ResponseContract, ConfigErrorsNameFileLineAndKey) {
     EXPECT_EQ(contract_error_of("      response: {mode: enforce, schemas: {200: {}}}\n"),
-              "r.yaml:12:24: routes[0].validation.response.mode: must be one of: log (got "
+              "r.yaml:13:24: routes[0].validation.response.mode: must be one of: log (got "
               "\"enforce\")");
     EXPECT_EQ(contract_error_of("      response: {schemas: {600: {}}}\n"),
-              "r.yaml:12:34: routes[0].validation.response.schemas.600: must be a status code "
+              "r.yaml:13:28: routes[0].validation.response.schemas.600: must be a status code "
               "(100 to 599), a class such as 2XX, or default");
     EXPECT_EQ(contract_error_of("      response: {mode: log}\n"),
-              "r.yaml:12:17: routes[0].validation.response.schemas: is required: a map of "
+              "r.yaml:13:17: routes[0].validation.response.schemas: is required: a map of "
               "status codes (200, 2XX or default) to JSON Schemas");
     EXPECT_EQ(
         contract_error_of("      response: {schemas: {200: {}}, undeclared_properties: no}\n"),
-        "r.yaml:12:64: routes[0].validation.response.undeclared_properties: must be one "
+        "r.yaml:13:61: routes[0].validation.response.undeclared_properties: must be one "
         "of: report, allow (got \"no\")");
     EXPECT_EQ(contract_error_of("      response: {schemas: {2xx: {}, 2XX: {}}}\n"),
-              "r.yaml:12:38: routes[0].validation.response.schemas.2XX: is given twice");
-    EXPECT_NE(contract_error_of("      response: {schemas: {200: {type: 5}}}\n")
-                  .find("r.yaml:12:34: routes[0].validation.response.schemas.200"),
+              "r.yaml:13:37: routes[0].validation.response.schemas.2XX: is given twice");
+    EXPECT_NE(contract_error_of("      response: {schemas: {200: {pattern: \"(\"}}}\n")
+                  .find("r.yaml:13:33: routes[0].validation.response.schemas.200"),
               std::string::npos);
 }
 

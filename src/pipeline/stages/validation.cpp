@@ -417,6 +417,29 @@ class ValidationStage final : public Stage {
     std::string route_name_;
 };
 
+// For a route imported from an OpenAPI document that has its own
+// `validation`: the next outer section with one (its group's, an outer
+// group's, the top level's), whose keys fill in what the document cannot
+// say. Written routes keep "the innermost wins, whole".
+std::optional<config::Section> outer_validation_of_imported(const StageBuildContext& context) {
+    const auto& sections = context.route->stage_sections;
+    // Imported routes are YAML made from the document: their nodes have no mark.
+    if (sections.empty() || !sections.front().node().Mark().is_null() ||
+        !sections.front().has(stage_key)) {
+        return std::nullopt;
+    }
+    for (std::size_t index = 1; index < sections.size(); ++index) {
+        if (sections[index].has(stage_key)) {
+            return sections[index].section(stage_key);
+        }
+    }
+    const auto& global = context.settings.global_stage_section;
+    if (global && global->has(stage_key)) {
+        return global->section(stage_key);
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 StageFactory validation_stage_factory() {
@@ -430,8 +453,10 @@ StageFactory validation_stage_factory() {
                 if (!context.route->handler.empty()) {
                     return nullptr;
                 }
+                validate::LayeredSection section(context.section,
+                                                 outer_validation_of_imported(context));
                 return std::make_shared<ValidationStage>(
-                    validate::read_validation_policy(*context.section, context.route->path),
+                    validate::read_validation_policy(section, context.route->path),
                     context.route->name);
             }};
 }
