@@ -108,6 +108,14 @@ struct UndeclaredMembers::Walk {
                 gather(*branch, out);
             }
         }
+        // Schema dependencies declare what they add whether or not they apply.
+        if (const auto* dependencies = object->if_contains("dependencies");
+            dependencies && dependencies->is_object()) {
+            for (const auto& [name, dependency] : dependencies->get_object()) {
+                (void)name;
+                gather(dependency, out);
+            }
+        }
     }
 
     // A local reference ("#/definitions/X"); others were refused at load.
