@@ -6,11 +6,10 @@
 // Walks the value and the schema together. At each place in the value, the
 // schemas that apply are the one reached plus everything it pulls in at the
 // same place: local `$ref`s, allOf, anyOf, oneOf, then, else and schema
-// dependencies. A member of
-// an object counts as undeclared when at least one of those schemas has
-// `properties`, and none of them declares the name (in `properties`, a
-// matching `patternProperties`, or an `additionalProperties` schema other
-// than true or {}). A name declared by any branch of anyOf/oneOf counts as
+// dependencies. A member of an object counts as undeclared when at least one
+// of those schemas has `properties`, and none of them declares the name (in
+// `properties`, a matching `patternProperties`, or an `additionalProperties`
+// schema other than true or {}). A name declared by any branch of anyOf/oneOf counts as
 // declared: the finding is "nobody wrote this field down", not "this branch
 // did not". Declared members and array items are walked further.
 #pragma once
