@@ -92,6 +92,15 @@ TEST(UndeclaredMembers, CombinatorsAndPatternsDeclareNames) {
               Found{"undeclared /e"});
 }
 
+TEST(UndeclaredMembers, SchemaDependenciesAndConditionalsDeclareNames) {
+    auto schema = R"({"properties": {"card": {}},
+        "dependencies": {"card": {"properties": {"billing": {}}}, "x": ["card"]},
+        "if": {"required": ["kind"]}, "then": {"properties": {"kind": {}}},
+        "else": {"properties": {"legacy": {}}}})";
+    EXPECT_EQ(undeclared(schema, R"({"card": 1, "billing": 2, "kind": 3, "legacy": 4, "x": 5})"),
+              Found{"undeclared /x"});
+}
+
 TEST(UndeclaredMembers, ObjectsWithoutPropertiesAndTuplesAreHandled) {
     EXPECT_EQ(undeclared(R"({"type": "object"})", R"({"anything": 1})"), Found{});
     EXPECT_EQ(undeclared(R"(true)", R"({"anything": 1})"), Found{});
