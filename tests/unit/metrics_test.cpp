@@ -202,3 +202,25 @@ TEST(Metrics, WorkersRecordConcurrentlyWithoutLosingCounts) {
 }
 
 }  // namespace
+
+TEST(Metrics, ResponseValidationOutcomesPerRouteAppearOnFirstUse) {
+    Metrics metrics(2);
+    auto* orders = metrics.route("orders");
+    metrics.route("quiet");
+    orders->record_response_validation(0, "violation");
+    orders->record_response_validation(1, "violation");
+    orders->record_response_validation(1, "valid");
+    orders->record_response_validation(0, "no such outcome");
+    auto text = metrics.render_prometheus();
+    auto exposition = parse(text);
+    EXPECT_EQ(exposition.type_lines.count("rampart_response_validation_total"), 1u) << text;
+    EXPECT_EQ(exposition.value(
+                  R"(rampart_response_validation_total{route="orders",outcome="violation"})"),
+              2);
+    EXPECT_EQ(
+        exposition.value(R"(rampart_response_validation_total{route="orders",outcome="valid"})"),
+        1);
+    EXPECT_EQ(text.find(R"(outcome="skipped")"), std::string::npos) << text;
+    EXPECT_EQ(text.find(R"(rampart_response_validation_total{route="quiet")"), std::string::npos)
+        << text;
+}
