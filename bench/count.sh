@@ -174,7 +174,7 @@ measure_instructions() {  # measure_instructions TARGET
     total=$(awk '/^(summary|totals):/ { print $2; exit }' "$out")
     stop_last
     awk -v t="$target" -v n="$requests" -v i="$total" \
-        -v m="$(callgrind_calls "$out" '^(malloc|calloc|realloc|aligned_alloc|posix_memalign)$')" \
+        -v m="$(callgrind_calls "$out" '^(malloc|calloc|realloc|memalign|aligned_alloc|posix_memalign)$')" \
         -v f="$(callgrind_calls "$out" '^free$')" \
         -v w="$(callgrind_calls "$out" '^SSL_write(_ex)?$')" \
         -v r="$(callgrind_calls "$out" '^SSL_read(_ex)?$')" \

@@ -17,7 +17,8 @@ void append_version(unsigned version, std::string& out) {
 }
 
 template <bool isRequest>
-void append_fields(const http::header<isRequest>& head, std::string& out) {
+void append_fields(const http::header<isRequest>& head, std::string& out,
+                   ExtraFields extra_fields) {
     for (const auto& field : head) {
         auto name = field.name_string();
         auto value = field.value();
@@ -26,12 +27,15 @@ void append_fields(const http::header<isRequest>& head, std::string& out) {
         out.append(value.data(), value.size());
         out.append("\r\n", 2);
     }
+    for (auto piece : extra_fields) {
+        out.append(piece.data(), piece.size());
+    }
     out.append("\r\n", 2);
 }
 
 }  // namespace
 
-void append_head(const http::request_header<>& head, std::string& out) {
+void append_head(const http::request_header<>& head, std::string& out, ExtraFields extra_fields) {
     auto method = head.method_string();
     auto target = head.target();
     out.append(method.data(), method.size());
@@ -40,10 +44,10 @@ void append_head(const http::request_header<>& head, std::string& out) {
     out.push_back(' ');
     append_version(head.version(), out);
     out.append("\r\n", 2);
-    append_fields(head, out);
+    append_fields(head, out, extra_fields);
 }
 
-void append_head(const http::response_header<>& head, std::string& out) {
+void append_head(const http::response_header<>& head, std::string& out, ExtraFields extra_fields) {
     append_version(head.version(), out);
     auto code = head.result_int();
     const char status[] = {' ', static_cast<char>('0' + code / 100 % 10),
@@ -53,7 +57,7 @@ void append_head(const http::response_header<>& head, std::string& out) {
     auto reason = head.reason();
     out.append(reason.data(), reason.size());
     out.append("\r\n", 2);
-    append_fields(head, out);
+    append_fields(head, out, extra_fields);
 }
 
 }  // namespace rampart::net

@@ -16,15 +16,25 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace rampart::net {
 
-// Appends the start line, every field in order and the empty line: exactly
-// what Beast's serializer writes before the body.
-void append_head(const boost::beast::http::request_header<>& head, std::string& out);
-void append_head(const boost::beast::http::response_header<>& head, std::string& out);
+// Text written after a message's own fields: whole "Name: value\r\n" lines,
+// possibly split into pieces (a name, a value, the line end). For the fields
+// the gateway adds: a copy costs less than an insertion (an allocation each).
+using ExtraFields = std::span<const std::string_view>;
+
+// Appends the start line, every field in order, the extra fields and the
+// empty line: without extra fields, exactly what Beast's serializer writes
+// before the body.
+void append_head(const boost::beast::http::request_header<>& head, std::string& out,
+                 ExtraFields extra_fields = {});
+void append_head(const boost::beast::http::response_header<>& head, std::string& out,
+                 ExtraFields extra_fields = {});
 
 // Bodies up to this size are copied behind the head so that both go out in
 // one write; larger ones are written from where they are, in the same call.
@@ -33,16 +43,17 @@ inline constexpr std::size_t max_copied_body_bytes = 16 * 1024;
 inline constexpr std::size_t max_retained_write_buffer_bytes = 64 * 1024;
 
 // Writes the message (Content-Length framing, or no body; never chunked) to
-// the stream. `buffer` is the connection's scratch space. Returns the error
-// and the bytes written, head and body.
+// the stream, with the extra fields after its own. `buffer` is the
+// connection's scratch space. Returns the error and the bytes written, head
+// and body. The extra fields are copied before the first suspension.
 template <typename Stream, bool isRequest>
 boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write_message(
     Stream& stream,
     const boost::beast::http::message<isRequest, boost::beast::http::string_body>& message,
-    std::string& buffer) {
+    std::string& buffer, ExtraFields extra_fields = {}) {
     constexpr auto use_nothrow = boost::asio::as_tuple(boost::asio::use_awaitable);
     buffer.clear();
-    append_head(message.base(), buffer);
+    append_head(message.base(), buffer, extra_fields);
     const auto& body = message.body();
     std::tuple<boost::system::error_code, std::size_t> result;
     if (body.size() <= max_copied_body_bytes) {

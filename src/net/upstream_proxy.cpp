@@ -115,6 +115,47 @@ std::string forwarded_for(const pipeline::Exchange& exchange) {
     return peer;
 }
 
+// The fields the gateway adds to a forwarded request. They are not inserted
+// into exchange.request (an allocation each, per request) but written after
+// its own fields by the message writer; the request's fields of these names
+// were removed, as a set would have. Host is the attempt's target's, unless
+// the upstream preserves the client's.
+class GatewayFields {
+  public:
+    GatewayFields(const pipeline::Exchange& exchange, std::string forwarded_for,
+                  std::string forwarded_host)
+        : forwarded_for_(std::move(forwarded_for)),
+          forwarded_host_(std::move(forwarded_host)),
+          forwarded_proto_(exchange.over_tls ? "https" : "http"),
+          request_id_(exchange.request_id) {}
+
+    // `host` empty: no Host line (the request keeps its own).
+    std::array<std::string_view, 15> lines(std::string_view host) const {
+        bool with_host = !host.empty();
+        return {with_host ? "Host: " : "",
+                host,
+                with_host ? "\r\n" : "",
+                "x-forwarded-for: ",
+                forwarded_for_,
+                "\r\n",
+                "x-forwarded-proto: ",
+                forwarded_proto_,
+                "\r\n",
+                "x-forwarded-host: ",
+                forwarded_host_,
+                "\r\n",
+                "X-Request-Id: ",
+                request_id_,
+                "\r\n"};
+    }
+
+  private:
+    std::string forwarded_for_;
+    std::string forwarded_host_;
+    std::string_view forwarded_proto_;
+    std::string_view request_id_;  // the exchange's: it outlives the forwarding
+};
+
 enum class AttemptOutcome {
     answered,
     connect_failed,
@@ -146,10 +187,11 @@ template <typename Stream>
 asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& connection,
                                            pipeline::Exchange& exchange,
                                            const config::Upstream& settings,
-                                           std::uint64_t max_response_bytes) {
+                                           std::uint64_t max_response_bytes,
+                                           ExtraFields gateway_fields) {
     connection.tcp().expires_after(settings.response_timeout);
     auto [write_error, written] =
-        co_await write_message(stream, exchange.request, connection.write_buffer());
+        co_await write_message(stream, exchange.request, connection.write_buffer(), gateway_fields);
     if (write_error) {
         if (is_timeout(write_error)) {
             co_return Attempt{AttemptOutcome::timed_out};
@@ -220,7 +262,7 @@ asio::awaitable<bool> connect(UpstreamConnection& connection, const UpstreamClus
 
 asio::awaitable<Attempt> attempt_once(pipeline::Exchange& exchange, Worker& worker,
                                       const UpstreamCluster& cluster, const ResolvedTarget& target,
-                                      bool allow_idle) {
+                                      const GatewayFields& gateway_fields, bool allow_idle) {
     auto& pool = worker.upstream_pool();
     const auto& settings = cluster.settings();
     auto now = std::chrono::steady_clock::now();
@@ -235,15 +277,14 @@ asio::awaitable<Attempt> attempt_once(pipeline::Exchange& exchange, Worker& work
             co_return Attempt{failure};
         }
     }
-    if (!settings.preserve_host) {
-        exchange.request.set(http::field::host, target.host_header);
-    }
+    auto lines = gateway_fields.lines(
+        settings.preserve_host ? std::string_view{} : std::string_view(target.host_header));
     auto max_response_bytes = exchange.snapshot->settings().limits.max_response_bytes;
     auto attempt = connection->is_tls()
                        ? co_await exchange_messages(connection->tls(), *connection, exchange,
-                                                    settings, max_response_bytes)
+                                                    settings, max_response_bytes, lines)
                        : co_await exchange_messages(connection->tcp(), *connection, exchange,
-                                                    settings, max_response_bytes);
+                                                    settings, max_response_bytes, lines);
     if (attempt.outcome == AttemptOutcome::answered && attempt.reusable) {
         connection->reused = false;
         connection->tcp().expires_never();
@@ -292,7 +333,24 @@ void remove_hop_by_hop_fields(pipeline::Response& response) {
     remove_connection_fields(response.base());
 }
 
-void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstream& upstream) {
+namespace {
+
+// Fields of these names are the gateway's to write (GatewayFields); a Host the
+// upstream preserves stays in the request.
+bool is_replaced_by_gateway(const http::fields::value_type& field, bool preserve_host) {
+    if (field.name() == http::field::host) {
+        return !preserve_host;
+    }
+    return is_gateway_field(field.name_string());
+}
+
+// Rewrites exchange.request into what goes upstream: normalised target,
+// hop-by-hop and Connection-listed fields removed (never one the gateway
+// sets), method-override and h2c fields removed, framing made explicit with
+// Content-Length. X-Forwarded-*, X-Request-Id and (unless preserved) Host are
+// removed from it and returned, to be written after its fields.
+GatewayFields prepare_upstream_request(pipeline::Exchange& exchange,
+                                       const config::Upstream& upstream) {
     auto& request = exchange.request;
     auto original_host = std::string(request[http::field::host]);
     auto forwarded_host = std::string(request["x-forwarded-host"]);
@@ -301,24 +359,21 @@ void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstre
     strip_identity_headers(exchange, exchange.snapshot->settings().identity_headers);
     request.erase(http::field::expect);  // 100-continue was answered by Rampart
     for (auto field = request.begin(); field != request.end();) {
-        field = is_method_override_header(field->name_string()) ? request.erase(field)
-                                                                : std::next(field);
+        bool remove = is_method_override_header(field->name_string()) ||
+                      is_replaced_by_gateway(*field, upstream.preserve_host);
+        field = remove ? request.erase(field) : std::next(field);
     }
-    request.target(exchange.upstream_target);
-    request.set("x-forwarded-for", forwarded);
-    request.set("x-forwarded-proto", exchange.over_tls ? "https" : "http");
+    if (request.target() != exchange.upstream_target) {
+        request.target(exchange.upstream_target);
+    }
     bool keep_forwarded_host = exchange.peer_is_trusted_proxy && !forwarded_host.empty();
-    request.set("x-forwarded-host", keep_forwarded_host ? forwarded_host : original_host);
-    request.set("X-Request-Id", exchange.request_id);
-    if (!upstream.preserve_host && original_host.empty()) {
-        request.erase(http::field::host);
-    }
     request.version(11);
     request.keep_alive(true);
     request.prepare_payload();
+    return GatewayFields(
+        exchange, std::move(forwarded),
+        keep_forwarded_host ? std::move(forwarded_host) : std::move(original_host));
 }
-
-namespace {
 
 bool set_identity_headers_for(pipeline::Exchange& exchange, Worker& worker,
                               std::string_view upstream_name) {
@@ -338,7 +393,7 @@ asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& 
     const auto& settings = cluster.settings();
     auto& metrics = worker.server().metrics();
     exchange.upstream_name = settings.name;
-    prepare_upstream_request(exchange, settings);
+    auto gateway_fields = prepare_upstream_request(exchange, settings);
     if (!set_identity_headers_for(exchange, worker, settings.name)) {
         // A signed identity was promised to this upstream and cannot be made: fail closed.
         pipeline::set_problem(exchange, http::status::service_unavailable,
@@ -361,7 +416,8 @@ asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& 
         exchange.upstream_address = target->address;
         worker.upstream_pool().begin_request(*target);
         auto started = std::chrono::steady_clock::now();
-        auto result = co_await attempt_once(exchange, worker, cluster, *target, !retried_stale);
+        auto result = co_await attempt_once(exchange, worker, cluster, *target, gateway_fields,
+                                            !retried_stale);
         auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - started);
         worker.upstream_pool().end_request(*target);

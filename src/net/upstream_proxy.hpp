@@ -17,12 +17,6 @@ class Worker;
 // (502 unreachable, 503 no healthy target, 504 timeout).
 boost::asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& worker);
 
-// Rewrites exchange.request into what goes upstream: normalised target,
-// hop-by-hop and Connection-listed fields removed (never one the gateway
-// sets), method-override and h2c fields removed, X-Forwarded-* and
-// X-Request-Id set, framing made explicit with Content-Length.
-void prepare_upstream_request(pipeline::Exchange& exchange, const config::Upstream& upstream);
-
 // Removes hop-by-hop and Connection-listed fields from an upstream response.
 void remove_hop_by_hop_fields(pipeline::Response& response);
 

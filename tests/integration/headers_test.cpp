@@ -313,6 +313,33 @@ TEST(SecurityHeaders, UpstreamServerAndXPoweredByAreStripped) {
     EXPECT_EQ(response.get("X-Upstream-Kept"), "yes");  // stripping is targeted
 }
 
+TEST(SecurityHeaders, UpstreamValuesOfTheGatewaysFieldsAreReplacedNotRepeated) {
+    RecordingUpstream upstream;
+    upstream.set_handler([](const RecordedRequest&) {
+        return respond_with(200,
+                            {{"Content-Type", "application/json"},
+                             {"x-frame-options", "ALLOWALL"},
+                             {"X-CONTENT-TYPE-OPTIONS", "sniff"},
+                             {"Strict-Transport-Security", "max-age=1"},
+                             {"Referrer-Policy", "unsafe-url"},
+                             {"Content-Security-Policy", "default-src *"},
+                             {"X-Request-Id", "chosen-by-the-upstream"},
+                             {"X-Upstream-Kept", "yes"}},
+                            "{}");
+    });
+    auto gateway = start_gateway({{"app", upstream.port()}}, route("/api/orders", "[GET]", "app"));
+    auto response = https_request(gateway->port(), "GET", "/api/orders");
+    EXPECT_EQ(response.status, 200u);
+    expect_security_headers(response);
+    for (const char* name : {"X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                             "Content-Security-Policy", "X-Request-Id", "Cache-Control"}) {
+        EXPECT_EQ(response.get_all(name).size(), 1u) << name;
+    }
+    ASSERT_EQ(upstream.request_count(), 1u);
+    EXPECT_EQ(response.get("X-Request-Id"), upstream.requests()[0].get("X-Request-Id"));
+    EXPECT_EQ(response.get("X-Upstream-Kept"), "yes");
+}
+
 // ---------------------------------------------------------------- ERR-01 problem bodies
 
 TEST(ProblemDetails, GatewayErrorsAreProblemsWithTheRequestId) {

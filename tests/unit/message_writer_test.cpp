@@ -11,8 +11,10 @@
 #include <boost/asio/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "net/message_writer.hpp"
 
@@ -88,6 +90,26 @@ TEST(MessageWriter, ResponsesKeepTheirReasonOrGetTheStandardOne) {
     unknown_status.version(11);
     unknown_status.prepare_payload();
     EXPECT_EQ(serialised_by_writer(unknown_status), serialised_by_beast(unknown_status));
+}
+
+// The gateway removes a message's fields of the names it writes itself, then
+// writes them after the rest: the bytes of those fields inserted last.
+TEST(MessageWriter, ExtraFieldsGoAfterTheMessagesOwnAsIfInserted) {
+    auto request = upstream_request();
+    request.erase("X-Request-Id");
+    const std::string request_id = "fedcba9876543210fedcba9876543210";
+    const std::array<std::string_view, 4> extra{"X-Request-Id: ", request_id, "\r\n",
+                                                "x-forwarded-proto: https\r\n"};
+    std::string written;
+    append_head(request.base(), written, extra);
+
+    auto inserted = request;
+    inserted.insert("X-Request-Id", request_id);
+    inserted.insert("x-forwarded-proto", "https");
+    std::string expected;
+    append_head(inserted.base(), expected);
+    EXPECT_EQ(written, expected);
+    EXPECT_EQ(written + request.body(), serialised_by_beast(inserted));
 }
 
 TEST(MessageWriter, EmptyHeadIsStartLineAndBlankLine) {

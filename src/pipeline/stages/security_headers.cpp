@@ -50,47 +50,104 @@ struct SecurityHeadersPolicy {
     std::vector<std::pair<std::string, std::string>> added_headers;
 };
 
+// A field name resolved to Beast's enum once, at load: matching and inserting
+// it per response then costs no hashing of the name.
+struct FieldName {
+    explicit FieldName(std::string_view spelling)
+        : known(http::string_to_field(spelling)), spelling(spelling) {}
+
+    bool matches(const http::fields::value_type& field) const {
+        return known != http::field::unknown
+                   ? field.name() == known
+                   : field.name() == http::field::unknown &&
+                         util::equals_ignoring_case(field.name_string(), spelling);
+    }
+
+    http::field known;
+    std::string spelling;  // as configured: what goes on the wire
+};
+
 class SecurityHeadersStage final : public Stage {
   public:
-    explicit SecurityHeadersStage(SecurityHeadersPolicy policy) : policy_(std::move(policy)) {}
+    explicit SecurityHeadersStage(SecurityHeadersPolicy policy) : policy_(std::move(policy)) {
+        for (const auto& header : policy_.stripped_headers) {
+            removed_.emplace_back(header);
+        }
+        fixed_.emplace_back(FieldName("X-Content-Type-Options"), "nosniff");
+        fixed_.emplace_back(FieldName("Content-Security-Policy"), policy_.content_security_policy);
+        fixed_.emplace_back(FieldName("X-Frame-Options"), "DENY");
+        fixed_.emplace_back(FieldName("Referrer-Policy"), "no-referrer");
+        for (const auto& [header, value] : policy_.added_headers) {
+            fixed_.emplace_back(FieldName(header), value);
+        }
+        for (const auto& [name, value] : fixed_) {
+            removed_.push_back(name);  // replaced: whatever the upstream said goes
+        }
+    }
 
     std::string_view name() const override { return stage_key; }
 
+    // One pass removes every field the stage strips or replaces; the stage's
+    // own are then inserted, not set (a set looks its name up again).
     void on_response(Exchange& exchange) const override {
         auto& response = exchange.response;
-        for (const auto& header : policy_.stripped_headers) {
-            response.erase(header);
+        bool with_hsts = exchange.over_tls && policy_.strict_transport_security.has_value();
+        bool store_forbidden = must_not_be_stored(exchange);
+        bool has_cache_control = false;
+        for (auto field = response.begin(); field != response.end();) {
+            auto name = field->name();
+            if (is_removed(*field) ||
+                (with_hsts && name == http::field::strict_transport_security) ||
+                (store_forbidden && name == http::field::cache_control)) {
+                field = response.erase(field);
+                continue;
+            }
+            has_cache_control = has_cache_control || name == http::field::cache_control;
+            ++field;
         }
-        if (exchange.over_tls && policy_.strict_transport_security) {
-            response.set(http::field::strict_transport_security,
-                         *policy_.strict_transport_security);
+        if (with_hsts) {
+            response.insert(http::field::strict_transport_security,
+                            *policy_.strict_transport_security);
         }
-        response.set("X-Content-Type-Options", "nosniff");
-        response.set("Content-Security-Policy", policy_.content_security_policy);
-        response.set(http::field::x_frame_options, "DENY");
-        response.set("Referrer-Policy", "no-referrer");
-        set_cache_control(exchange);
-        for (const auto& [header, value] : policy_.added_headers) {
-            response.set(header, value);
+        for (std::size_t index = 0; index < fixed_.size(); ++index) {
+            const auto& [name, value] = fixed_[index];
+            response.insert(name.known, name.spelling, value);
+            if (index + 1 == fixed_headers_before_cache_control) {
+                insert_cache_control(response, store_forbidden, has_cache_control);
+            }
         }
     }
 
   private:
+    // The fixed fields before Cache-Control: X-Content-Type-Options,
+    // Content-Security-Policy, X-Frame-Options, Referrer-Policy; `add` follows it.
+    static constexpr std::size_t fixed_headers_before_cache_control = 4;
+
+    bool is_removed(const http::fields::value_type& field) const {
+        return std::any_of(removed_.begin(), removed_.end(),
+                           [&field](const FieldName& name) { return name.matches(field); });
+    }
+
     // Credentialed and Rampart-generated responses are never cacheable,
     // whatever the upstream said (HDR-03); other upstream responses keep
     // their own caching policy.
-    void set_cache_control(Exchange& exchange) const {
-        auto& response = exchange.response;
+    static bool must_not_be_stored(const Exchange& exchange) {
         bool generated = !exchange.response_from_upstream && !exchange.response_is_public_document;
-        if (exchange.carries_credentials || generated) {
-            response.set(http::field::cache_control, no_store);
-        } else if (response.find(http::field::cache_control) == response.end() &&
-                   !policy_.default_cache_control.empty()) {
-            response.set(http::field::cache_control, policy_.default_cache_control);
+        return exchange.carries_credentials || generated;
+    }
+
+    void insert_cache_control(pipeline::Response& response, bool store_forbidden,
+                              bool has_cache_control) const {
+        if (store_forbidden) {
+            response.insert(http::field::cache_control, no_store);
+        } else if (!has_cache_control && !policy_.default_cache_control.empty()) {
+            response.insert(http::field::cache_control, policy_.default_cache_control);
         }
     }
 
     SecurityHeadersPolicy policy_;
+    std::vector<FieldName> removed_;  // stripped, or replaced by one of fixed_
+    std::vector<std::pair<FieldName, std::string>> fixed_;  // set on every response, in order
 };
 
 bool is_header_name(std::string_view text) {
