@@ -159,7 +159,7 @@ std::string text_of(const json::object& object, std::string_view name) {
 int list_bans(const config::Settings& settings) {
     auto answer = call_admin(settings, http::verb::get, "/admin/bans");
     Table table({"ID", "KIND", "TARGET", "EXPIRES", "BY", "REASON"});
-    for (const auto& item : answer.at("bans").as_array()) {
+    for (const auto& item : answer.as_object().at("bans").as_array()) {
         const auto& ban = item.as_object();
         table.add_row({text_of(ban, "id"), text_of(ban, "kind"), text_of(ban, "target"),
                        text_of(ban, "expires_at"), text_of(ban, "created_by"),

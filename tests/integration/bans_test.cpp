@@ -314,7 +314,7 @@ TEST_F(Bans, AKeyUsedFromManyAddressesIsBanned) {
     auto bans = listed_bans();
     ASSERT_EQ(bans.size(), 1u);
     EXPECT_EQ(bans[0].as_object().at("kind").as_string(), "token");
-    EXPECT_TRUE(bans[0].as_object().at("target").as_string().starts_with("api_key:"));
+    EXPECT_TRUE(std::string(bans[0].as_object().at("target").as_string()).starts_with("api_key:"));
     EXPECT_EQ(bans[0].as_object().at("created_by").as_string(), "auto:token_misuse");
 }
 

@@ -333,7 +333,7 @@ TEST(LoginThrottleDetection, ManyAddressesOnOneAccountAreReportedOncePerWindow) 
     // No lockout: the account is only throttled by its own backoff (here: none yet).
     EXPECT_TRUE(throttle.check("alice", loopback(9), now + 1s).allowed);
     // A window later it is reported again.
-    auto later = now + settings.address_window;
+    auto later = now + settings.address_window + 2s;
     for (int i = 10; i < 13; ++i) {
         throttle.record_failure("alice", loopback(i), later);
     }
