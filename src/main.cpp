@@ -1,5 +1,6 @@
 // The rampart command line: serve, check, version, import-openapi, and the administrative
-// commands (src/cli/) that work on the store directly: users, apikeys, clients, keys; and
+// commands (src/cli/) that work on the store directly: users, apikeys, clients, keys; `bans`,
+// which works through the running server's admin API; and
 // `policy test`, which judges requests against the configuration without a server.
 #include <CLI/CLI.hpp>
 
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli/api_keys_command.hpp"
+#include "cli/bans_command.hpp"
 #include "cli/cli_support.hpp"
 #include "cli/clients_command.hpp"
 #include "cli/import_openapi_command.hpp"
@@ -86,10 +88,20 @@ int serve(const std::string& config_file) {
     auto auth = std::make_unique<auth::AuthRuntime>(settings);
     auto rate_limits = std::make_unique<limit::InProcessStore>(limit::InProcessStoreOptions{
         .max_keys = limit::read_process_rate_limits(*settings.global_stage_section).max_keys});
-    pipeline::StageServices services{auth.get(), settings.workers, rate_limits.get()};
+    const auto& ban_settings = settings.abuse.bans;
+    auto bans = std::make_unique<limit::InProcessBanList>(
+        limit::BanListOptions{.max_entries = ban_settings.max_entries,
+                              .default_ttl = ban_settings.default_ttl,
+                              .max_ttl = ban_settings.max_ttl,
+                              .report_interval = ban_settings.report_interval});
+    auth->attach_ban_list(bans.get());
+    auto token_uses =
+        std::make_unique<limit::TokenUseTracker>(settings.abuse.token_misuse.max_tracked);
+    pipeline::StageServices services{auth.get(), settings.workers, rate_limits.get(), bans.get(),
+                                     token_uses.get()};
     auto snapshot = config::Snapshot::build(std::move(settings), *metrics, 1, services);
     net::Server server(snapshot, options, std::move(metrics), std::move(auth),
-                       std::move(rate_limits));
+                       std::move(rate_limits), std::move(bans), std::move(token_uses));
     print_load_notes(snapshot->settings());
     print_listeners(snapshot->settings());
     std::cout << "rampart: " << snapshot->routes().size() << " routes, "
@@ -151,6 +163,7 @@ int main(int argc, char** argv) {
     cli::add_api_keys_command(app, command_line);
     cli::add_clients_command(app, command_line);
     cli::add_keys_command(app, command_line);
+    cli::add_bans_command(app, command_line);
     cli::add_policy_command(app, command_line);
     cli::add_import_openapi_command(app, command_line);
     CLI11_PARSE(app, argc, argv);

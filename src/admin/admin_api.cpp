@@ -9,12 +9,14 @@
 
 #include "admin/json_fields.hpp"
 #include "admin/operations/api_key_operations.hpp"
+#include "admin/operations/ban_operations.hpp"
 #include "admin/operations/client_operations.hpp"
 #include "admin/operations/session_operations.hpp"
 #include "admin/operations/signing_key_operations.hpp"
 #include "admin/operations/user_operations.hpp"
 #include "admin/record_views.hpp"
 #include "config/yaml_reader.hpp"
+#include "limit/ban_events.hpp"
 #include "net/server.hpp"
 #include "observe/security_events.hpp"
 
@@ -34,6 +36,7 @@ struct Call {
     std::string_view query;
     OperationContext context;
     net::Server& server;
+    std::string_view principal;  // who calls: recorded on the bans it makes
 };
 
 // A handler's answer, and the record a change was made to (for the security event).
@@ -92,15 +95,16 @@ PasswordTools password_tools(Call& call) {
     return {call.server.auth().password_policy(), call.server.auth().password_hasher()};
 }
 
-OperationResult<std::optional<std::chrono::seconds>> lifetime_member(JsonFields& fields) {
-    auto text = fields.string("expires_in");
+OperationResult<std::optional<std::chrono::seconds>> lifetime_member(
+    JsonFields& fields, std::string_view name = "expires_in") {
+    auto text = fields.string(name);
     if (!text) {
         return std::optional<std::chrono::seconds>{};
     }
     bool ok = false;
     auto parsed = config::parse_duration(*text, &ok);
     if (!ok) {
-        return invalid("\"expires_in\" must be a duration such as 90m, 12h or 30d");
+        return invalid("\"" + std::string(name) + "\" must be a duration such as 90m, 12h or 30d");
     }
     return std::optional{std::chrono::duration_cast<std::chrono::seconds>(parsed)};
 }
@@ -471,6 +475,85 @@ Outcome rotate_keys(Call& call) {
     return answer(http::status::created, body, rotation->kid);
 }
 
+// Bans.
+
+json::object ban_view(const limit::Ban& ban, limit::BanTime now) {
+    auto remaining = std::chrono::ceil<std::chrono::seconds>(ban.expires_at - now).count();
+    return {{"id", ban.id},
+            {"kind", limit::to_string(ban.kind)},
+            {"target", ban.target},
+            {"reason", ban.reason},
+            {"created_by", ban.created_by},
+            {"created_at", json::string(observe::UtcTimestamp(ban.created_at).text())},
+            {"expires_at", json::string(observe::UtcTimestamp(ban.expires_at).text())},
+            {"expires_in_seconds", remaining > 0 ? remaining : 0},
+            {"persistent", ban.persistent}};
+}
+
+Outcome list_bans(Call& call) {
+    auto now = limit::BanClock::now();
+    auto bans = call.server.bans().list(now);
+    return answer(http::status::ok, listing("bans", bans, [now](const limit::Ban& ban) {
+                      return ban_view(ban, now);
+                  }));
+}
+
+Outcome add_ban(Call& call) {
+    auto fields = body_fields(call);
+    if (!fields) {
+        return refused(fields.error());
+    }
+    auto kind_name = fields->string("kind").value_or("");
+    auto target = fields->string("target").value_or("");
+    auto reason = fields->string("reason").value_or("");
+    auto ttl = lifetime_member(*fields, "ttl");
+    if (auto checked = fields->finish(); !checked) {
+        return refused(checked.error());
+    }
+    if (!ttl) {
+        return refused(ttl.error());
+    }
+    auto kind = limit::ban_kind_from(kind_name);
+    if (!kind) {
+        return refused(invalid("\"kind\" must be address, consumer, subject or token"));
+    }
+    if (target.empty()) {
+        return refused(invalid("\"target\" is required"));
+    }
+    limit::BanRequest request{*kind,
+                              target,
+                              reason.empty() ? "manual" : reason,
+                              "admin:" + std::string(call.principal),
+                              ttl->value_or(std::chrono::seconds(0)),
+                              true};
+    auto now = limit::BanClock::now();
+    auto added = admin::add_ban(call.server.bans(), call.context.store, request, now);
+    if (!added) {
+        return refused(added.error());
+    }
+    limit::report_ban(call.server.security_events(), "ban_added", *added);
+    return answer(http::status::created, ban_view(*added, now), added->id);
+}
+
+Outcome lift_ban(Call& call) {
+    auto id = call.segments[1];
+    auto lifted = admin::lift_ban(call.server.bans(), call.context.store, id);
+    if (!lifted) {
+        return refused(lifted.error(), std::string(id));
+    }
+    limit::report_ban(call.server.security_events(), "ban_lifted", *lifted);
+    if (lifted->kind == limit::BanKind::address && lifted->target.find('/') == std::string::npos) {
+        // The login throttle keeps its own record of an address it banned for
+        // credential stuffing: lifted here, lifted there.
+        boost::system::error_code error;
+        auto address = boost::asio::ip::make_address(lifted->target, error);
+        if (!error) {
+            call.server.auth().login_throttle().forgive_address(address);
+        }
+    }
+    return answer(http::status::ok, ban_view(*lifted, limit::BanClock::now()), lifted->id);
+}
+
 constexpr http::verb GET = http::verb::get;
 constexpr http::verb POST = http::verb::post;
 constexpr http::verb PUT = http::verb::put;
@@ -500,6 +583,9 @@ const Resource resources[] = {
     {{"sessions", "*", ""}, DELETE, "session.revoke", revoke_one_session},
     {{"signing-keys", "", ""}, GET, "signing_key.list", list_keys},
     {{"signing-keys", "rotate", ""}, POST, "signing_key.rotate", rotate_keys},
+    {{"bans", "", ""}, GET, "ban.list", list_bans},
+    {{"bans", "", ""}, POST, "ban.add", add_ban},
+    {{"bans", "*", ""}, DELETE, "ban.lift", lift_ban},
 };
 
 bool matches(const Resource& resource, const Segments& segments) {
@@ -592,9 +678,12 @@ AdminResponse AdminApi::handle(const AdminRequest& request, std::string_view pat
         }
         auto snapshot = server_.snapshot();
         Call call{
-            request, *segments, query,
+            request,
+            *segments,
+            query,
             OperationContext{snapshot->settings(), server_.auth().store(), whole_seconds_now()},
-            server_};
+            server_,
+            caller.name};
         auto outcome = resource->handle(call);
         if (change) {
             bool applied = outcome.response.result_int() < 400;

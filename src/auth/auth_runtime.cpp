@@ -23,6 +23,7 @@ LoginThrottleSettings throttle_settings(const config::LoginThrottleSettings& con
     settings.address_window =
         std::chrono::duration_cast<std::chrono::seconds>(configured.spray_window);
     settings.ban_duration = std::chrono::duration_cast<std::chrono::seconds>(configured.spray_ban);
+    settings.distributed_distinct_addresses = configured.distributed_threshold;
     if (settings.base_delay.count() == 0) {
         settings.base_delay = std::chrono::seconds(1);
     }
@@ -115,6 +116,10 @@ void AuthRuntime::ensure_first_party_client() {
         !created && created.error().code != store::StoreErrorCode::conflict) {
         throw SigningKeyError("creating the first-party login client: " + created.error().message);
     }
+}
+
+void AuthRuntime::attach_ban_list(limit::BanList* bans) {
+    bans_ = bans;
 }
 
 void AuthRuntime::refresh() {

@@ -18,6 +18,10 @@
 #include "store/store.hpp"
 #include "util/blocking_pool.hpp"
 
+namespace rampart::limit {
+class BanList;
+}
+
 namespace rampart::auth {
 
 // The public client that Rampart's own login (/auth/login) issues refresh
@@ -49,6 +53,11 @@ class AuthRuntime {
     LoginThrottle& login_throttle() { return *login_throttle_; }
     const PasswordHasher& password_hasher() const { return *password_hasher_; }
     const PasswordPolicy& password_policy() const { return *password_policy_; }
+    // The server's ban list: the login throttle's address bans go there
+    // (credential stuffing), and persistent bans are loaded from the store
+    // into it. Null until attached (the CLI runs without one).
+    void attach_ban_list(limit::BanList* bans);
+    limit::BanList* bans() { return bans_; }
     // Shared by every snapshot; refreshed on the control thread (net/server.cpp).
     JwksSources& jwks_sources() { return *jwks_sources_; }
 
@@ -66,6 +75,7 @@ class AuthRuntime {
     std::mutex refresh_mutex_;
     std::vector<store::SigningKey> loaded_keys_;  // what directory_->keys was built from
     bool token_service_enabled_ = false;
+    limit::BanList* bans_ = nullptr;
 };
 
 // The master key for a configuration: the environment variable, else the

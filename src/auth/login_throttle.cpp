@@ -36,6 +36,11 @@ struct AccountState {
     TimePoint blocked_until{};
     std::int64_t newest_bucket = 0;
     std::array<std::uint32_t, hour_buckets> failures_per_bucket{};  // [0] is newest_bucket
+    // Distinct addresses that failed on the account lately, with their last
+    // failure; at most distributed_distinct_addresses of them.
+    std::vector<std::pair<Key, TimePoint>> recent_addresses;
+    TimePoint distributed_reported_at{};
+    bool distributed_reported = false;
 };
 
 struct AddressState {
@@ -136,7 +141,7 @@ void check_settings(const LoginThrottleSettings& settings) {
     }
     if (settings.maximum_failures_per_hour == 0 || settings.spraying_distinct_accounts == 0 ||
         settings.address_failure_limit == 0 || settings.address_window <= seconds(0) ||
-        settings.ban_duration <= seconds(0)) {
+        settings.ban_duration <= seconds(0) || settings.distributed_distinct_addresses < 2) {
         throw std::invalid_argument("login throttle: limits and windows must be positive");
     }
     if (settings.maximum_accounts == 0 || settings.maximum_addresses == 0) {
@@ -283,7 +288,36 @@ struct LoginThrottle::State {
         return std::max(backoff, hourly_cap_wait(*state, now));
     }
 
-    void record_account_failure(const Key& key, TimePoint now) {
+    // Whether this failure makes `address` the n-th distinct one on the
+    // account within the window, for the first time in that window.
+    bool record_account_address(AccountState& state, const Key& address, TimePoint now) const {
+        auto& recent = state.recent_addresses;
+        std::erase_if(
+            recent, [&](const auto& seen) { return now - seen.second >= settings.address_window; });
+        auto same = std::find_if(recent.begin(), recent.end(),
+                                 [&](const auto& seen) { return seen.first == address; });
+        if (same != recent.end()) {
+            same->second = now;
+            return false;
+        }
+        if (recent.size() >= settings.distributed_distinct_addresses) {
+            recent.erase(
+                std::min_element(recent.begin(), recent.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; }));
+        }
+        recent.emplace_back(address, now);
+        bool over = recent.size() >= settings.distributed_distinct_addresses;
+        if (!over || (state.distributed_reported &&
+                      now - state.distributed_reported_at < settings.address_window)) {
+            return false;
+        }
+        state.distributed_reported = true;
+        state.distributed_reported_at = now;
+        return true;
+    }
+
+    // True when the failure revealed distributed stuffing on the account.
+    bool record_account_failure(const Key& key, const Key& address, TimePoint now) {
         AccountState& state = accounts.touch(key, [this, now](const AccountState& oldest) {
             return account_is_precious(oldest, now);
         });
@@ -296,7 +330,9 @@ struct LoginThrottle::State {
         state.last_failure = now;
         state.blocked_until =
             std::max(state.blocked_until, now + delay_after(state.consecutive_failures));
+        bool distributed = record_account_address(state, address, now);
         accounts.set_precious(key, account_is_precious(state, now));
+        return distributed;
     }
 
     // --- addresses ---
@@ -311,11 +347,14 @@ struct LoginThrottle::State {
                                                           : nanoseconds(0);
     }
 
-    void record_address_failure(const Key& address, const Key& account, TimePoint now) {
+    LoginThrottle::FailureOutcome record_address_failure(const Key& address, const Key& account,
+                                                         TimePoint now) {
+        using Detection = LoginThrottle::Detection;
+        LoginThrottle::FailureOutcome outcome;
         AddressState& state = addresses.touch(
             address, [now](const AddressState& oldest) { return is_banned(oldest, now); });
         if (is_banned(state, now)) {
-            return;  // bans are temporary: failures during one do not extend it
+            return outcome;  // bans are temporary: failures during one do not extend it
         }
         if (now - state.window_start >= settings.address_window) {
             state.window_start = now;
@@ -336,12 +375,18 @@ struct LoginThrottle::State {
         bool spraying = recent.size() >= settings.spraying_distinct_accounts;
         bool flooding = state.failures_in_window >= settings.address_failure_limit;
         if (spraying || flooding) {
+            outcome.detection =
+                spraying ? Detection::one_address_many_accounts : Detection::address_failure_flood;
+            outcome.ban_duration = settings.ban_duration;
+            outcome.count =
+                spraying ? static_cast<unsigned>(recent.size()) : state.failures_in_window;
             state.banned_until = now + settings.ban_duration;
             state.failures_in_window = 0;
             recent.clear();
             recent.shrink_to_fit();
         }
         addresses.set_precious(address, is_banned(state, now));
+        return outcome;
     }
 
     LoginThrottleSettings settings;
@@ -372,13 +417,19 @@ LoginThrottle::Decision LoginThrottle::check(std::string_view account,
     return Decision{false, whole_seconds_rounded_up(wait)};
 }
 
-void LoginThrottle::record_failure(std::string_view account,
-                                   const boost::asio::ip::address& address, TimePoint now) {
+LoginThrottle::FailureOutcome LoginThrottle::record_failure(std::string_view account,
+                                                            const boost::asio::ip::address& address,
+                                                            TimePoint now) {
     Key account_key = state_->account_key(account);
     Key address_key = state_->address_key(address);
     std::lock_guard lock(state_->mutex);
-    state_->record_account_failure(account_key, now);
-    state_->record_address_failure(address_key, account_key, now);
+    bool distributed = state_->record_account_failure(account_key, address_key, now);
+    auto outcome = state_->record_address_failure(address_key, account_key, now);
+    if (outcome.detection == Detection::none && distributed) {
+        outcome.detection = Detection::many_addresses_one_account;
+        outcome.count = state_->settings.distributed_distinct_addresses;
+    }
+    return outcome;
 }
 
 void LoginThrottle::record_success(std::string_view account, const boost::asio::ip::address&,
@@ -400,6 +451,12 @@ void LoginThrottle::record_success(std::string_view account, const boost::asio::
     kept.consecutive_failures = 0;
     kept.blocked_until = now;
     state_->accounts.set_precious(account_key, state_->account_is_precious(kept, now));
+}
+
+void LoginThrottle::forgive_address(const boost::asio::ip::address& address) {
+    Key address_key = state_->address_key(address);
+    std::lock_guard lock(state_->mutex);
+    state_->addresses.erase(address_key);
 }
 
 std::size_t LoginThrottle::tracked_accounts() const {

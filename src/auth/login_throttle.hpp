@@ -13,7 +13,16 @@
 //   from): failures, and the distinct accounts they were against. An address
 //   that tries `spraying_distinct_accounts` accounts, or fails
 //   `address_failure_limit` times, within `address_window` is banned for
-//   `ban_duration`, from every account. Bans always expire.
+//   `ban_duration`, from every account. Bans always expire. record_failure
+//   says when a ban starts, so that the caller can put it on the server's
+//   ban list (listed, liftable) and report credential stuffing.
+// - Per account, across addresses: failures on one account from
+//   `distributed_distinct_addresses` addresses within `address_window` is
+//   credential stuffing spread over many addresses (a botnet on one known
+//   username). It is reported, once per window; the account's own backoff
+//   above is the only throttle: banning the account would lock its real
+//   user out, which is what an attacker who cannot guess the password can
+//   still achieve otherwise.
 //
 // Denial of service against the real user: there is deliberately no hard
 // lockout. An attacker who knows a username can at worst keep the real user
@@ -57,6 +66,7 @@ struct LoginThrottleSettings {
     unsigned address_failure_limit = 100;
     std::chrono::seconds address_window{10 * 60};
     std::chrono::seconds ban_duration{15 * 60};
+    unsigned distributed_distinct_addresses = 10;
 
     std::size_t maximum_accounts = 100'000;
     std::size_t maximum_addresses = 100'000;
@@ -79,14 +89,31 @@ class LoginThrottle {
     LoginThrottle(const LoginThrottle&) = delete;
     LoginThrottle& operator=(const LoginThrottle&) = delete;
 
+    // What a failure revealed, beyond the failure itself.
+    enum class Detection {
+        none,
+        one_address_many_accounts,   // spraying: the address is banned from now
+        address_failure_flood,       // too many failures from the address: banned from now
+        many_addresses_one_account,  // distributed stuffing on one account: reported only
+    };
+    struct FailureOutcome {
+        Detection detection = Detection::none;
+        std::chrono::seconds ban_duration{0};  // for the address bans
+        unsigned count = 0;  // distinct accounts, failures or addresses that crossed the line
+    };
+
     // Whether a login attempt for `account` from `address` may be verified now.
     Decision check(std::string_view account, const boost::asio::ip::address& address,
                    TimePoint now) const;
-    void record_failure(std::string_view account, const boost::asio::ip::address& address,
-                        TimePoint now);
+    FailureOutcome record_failure(std::string_view account, const boost::asio::ip::address& address,
+                                  TimePoint now);
     // Resets the account's consecutive failures; the address's counters stay.
     void record_success(std::string_view account, const boost::asio::ip::address& address,
                         TimePoint now);
+
+    // Ends the address's ban and forgets its failures: an administrator
+    // lifted the ban (`rampart bans lift`).
+    void forgive_address(const boost::asio::ip::address& address);
 
     std::size_t tracked_accounts() const;
     std::size_t tracked_addresses() const;

@@ -66,6 +66,8 @@ LoginThrottleSettings read_login_throttle(const Section& section) {
         section.integer("spray_threshold", throttle.spray_threshold, 2, 10'000));
     throttle.spray_window = section.duration("spray_window", throttle.spray_window, 1s, 24h);
     throttle.spray_ban = section.duration("spray_ban", throttle.spray_ban, 1s, 24h);
+    throttle.distributed_threshold = static_cast<std::uint32_t>(
+        section.integer("distributed_threshold", throttle.distributed_threshold, 2, 10'000));
     section.finish();
     return throttle;
 }

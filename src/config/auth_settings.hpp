@@ -58,6 +58,9 @@ struct LoginThrottleSettings {
     std::uint32_t spray_threshold = 20;  // distinct accounts one address may fail on...
     Duration spray_window = 10min;       // ...within this window,
     Duration spray_ban = 15min;          // before it is banned this long
+    // Distinct addresses failing on one account within spray_window: reported
+    // as distributed credential stuffing (the account is throttled, never locked).
+    std::uint32_t distributed_threshold = 10;
 };
 
 struct SigningSettings {

@@ -676,6 +676,7 @@ Settings read_settings(const Section& root) {
         compile_identity_header_names(settings.identity_headers);
     }
     settings.authorization = read_authorization_settings(root);
+    settings.abuse = read_abuse_settings(root);
     Inherited top;
     top.auth_settings = &settings.auth;
     top.authorization_settings = &settings.authorization;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/abuse_settings.hpp"
 #include "config/auth_settings.hpp"
 #include "config/authorization_settings.hpp"
 #include "config/identity_header_settings.hpp"
@@ -193,6 +194,7 @@ struct Settings {
     AuthSettings auth;
     AuthorizationSettings authorization;  // the `roles` map
     IdentityHeaderSettings identity_headers;
+    AbuseSettings abuse;                          // bans and the token-misuse detector
     std::optional<Section> global_stage_section;  // the top-level map, for stages' global keys
     Duration drain_timeout = 15s;
     // Parts of OpenAPI documents (a group's `openapi`) that were not imported

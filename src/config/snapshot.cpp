@@ -192,6 +192,14 @@ std::string restart_only_changes(const Settings& running, const Settings& candid
              logs_a.security_log.enabled != logs_b.security_log.enabled ||
              logs_a.security_log.path != logs_b.security_log.path,
          "logging");
+    const auto& bans_a = running.abuse.bans;
+    const auto& bans_b = candidate.abuse.bans;
+    note(bans_a.max_entries != bans_b.max_entries || bans_a.max_ttl != bans_b.max_ttl ||
+             bans_a.default_ttl != bans_b.default_ttl ||
+             bans_a.report_interval != bans_b.report_interval,
+         "abuse.bans");
+    note(running.abuse.token_misuse.max_tracked != candidate.abuse.token_misuse.max_tracked,
+         "abuse.token_misuse.max_tracked");
     return changes;
 }
 

@@ -10,8 +10,10 @@
 #include <iostream>
 
 #include "admin/admin_server.hpp"
+#include "admin/operations/ban_operations.hpp"
 #include "auth/jwks_source.hpp"
 #include "config/loader.hpp"
+#include "limit/ban_events.hpp"
 #include "limit/limit_definition.hpp"
 #include "net/health_checker.hpp"
 #include "net/worker.hpp"
@@ -39,11 +41,15 @@ std::unique_ptr<observe::LogSink> open_sink(const config::LogSink& settings) {
 
 Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions options,
                std::unique_ptr<observe::Metrics> metrics, std::unique_ptr<auth::AuthRuntime> auth,
-               std::unique_ptr<limit::InProcessStore> rate_limits)
+               std::unique_ptr<limit::InProcessStore> rate_limits,
+               std::unique_ptr<limit::BanList> bans,
+               std::unique_ptr<limit::TokenUseTracker> token_uses)
     : options_(std::move(options)),
       metrics_(std::move(metrics)),
       auth_(std::move(auth)),
       rate_limits_(std::move(rate_limits)),
+      bans_(std::move(bans)),
+      token_uses_(std::move(token_uses)),
       snapshot_(std::move(first)),
       control_(std::make_unique<Control>()) {
     const auto& logging = snapshot_->settings().observability;
@@ -52,6 +58,9 @@ Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions opti
     security_events_ = std::make_unique<observe::SecurityEvents>(security_log_.get());
     generation_.store(snapshot_->generation(), std::memory_order_release);
     apply_process_rate_limits(snapshot_->settings(), true);
+    // An administrator's bans outlive a restart; automatic ones start afresh.
+    admin::restore_bans(*bans_, auth_->store(), limit::BanClock::now());
+    metrics_->set_active_bans_source([this] { return bans_->size(); });
 }
 
 void Server::apply_process_rate_limits(const config::Settings& settings, bool at_start) {
@@ -74,7 +83,8 @@ Server::~Server() {
 }
 
 pipeline::StageServices Server::stage_services() {
-    return pipeline::StageServices{auth_.get(), snapshot()->settings().workers, rate_limits_.get()};
+    return pipeline::StageServices{auth_.get(), snapshot()->settings().workers, rate_limits_.get(),
+                                   bans_.get(), token_uses_.get()};
 }
 
 std::shared_ptr<const config::Snapshot> Server::snapshot() const {
@@ -180,6 +190,10 @@ void Server::start_housekeeping() {
                     }
                 }
                 auth_->refresh();
+                for (const auto& expired :
+                     bans_->remove_expired(std::chrono::system_clock::now())) {
+                    limit::report_ban(*security_events_, "ban_expired", expired);
+                }
                 keep_jwks_fresh();
             }
         },

@@ -13,7 +13,9 @@
 #include "auth/auth_runtime.hpp"
 #include "config/settings.hpp"
 #include "config/snapshot.hpp"
+#include "limit/ban_list.hpp"
 #include "limit/in_process_store.hpp"
+#include "limit/token_use_tracker.hpp"
 #include "net/connection_limiter.hpp"
 #include "observe/log_sink.hpp"
 #include "observe/metrics.hpp"
@@ -35,10 +37,12 @@ struct ReloadResult {
 
 class Server {
   public:
-    // `rate_limits` is the store the first snapshot's stages were built with.
+    // `rate_limits`, `bans` and `token_uses` are those the first snapshot's
+    // stages were built with.
     Server(std::shared_ptr<const config::Snapshot> first, ServerOptions options,
            std::unique_ptr<observe::Metrics> metrics, std::unique_ptr<auth::AuthRuntime> auth,
-           std::unique_ptr<limit::InProcessStore> rate_limits);
+           std::unique_ptr<limit::InProcessStore> rate_limits, std::unique_ptr<limit::BanList> bans,
+           std::unique_ptr<limit::TokenUseTracker> token_uses);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -61,6 +65,7 @@ class Server {
     observe::LogSink* access_log() { return access_log_.get(); }
     observe::SecurityEvents& security_events() { return *security_events_; }
     ConnectionLimiter& connections() { return connections_; }
+    limit::BanList& bans() { return *bans_; }
     const std::string& admin_token() const { return options_.admin_token; }
     auth::AuthRuntime& auth() { return *auth_; }
     pipeline::StageServices stage_services();
@@ -77,7 +82,9 @@ class Server {
     std::unique_ptr<auth::AuthRuntime> auth_;
     // Outlives every snapshot: counters survive reloads.
     std::unique_ptr<limit::InProcessStore> rate_limits_;
-    std::size_t rate_limit_max_keys_ = 0;  // as configured (restart to change)
+    std::size_t rate_limit_max_keys_ = 0;   // as configured (restart to change)
+    std::unique_ptr<limit::BanList> bans_;  // outlives every snapshot, like rate_limits_
+    std::unique_ptr<limit::TokenUseTracker> token_uses_;
     std::unique_ptr<observe::LogSink> access_log_;
     std::unique_ptr<observe::LogSink> security_log_;
     std::unique_ptr<observe::SecurityEvents> security_events_;

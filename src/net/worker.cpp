@@ -69,6 +69,20 @@ asio::awaitable<void> Worker::accept_loop(std::size_t listener_index) {
             socket.close();  // the peer is already gone
             continue;
         }
+        if (auto ban = server_.bans().check_address(peer, limit::BanClock::now()); ban.banned) {
+            // Closed before TLS: a banned address costs no handshake.
+            server_.metrics().connection_banned(index_);
+            if (ban.report) {
+                auto address = peer.to_string();
+                server_.security_events().emit("banned_request_refused", nullptr,
+                                               {{"client_ip", address},
+                                                {"ban_id", ban.id()},
+                                                {"kind", "address"},
+                                                {"at", "accept"}});
+            }
+            socket.close();
+            continue;
+        }
         const auto& limits = current_snapshot()->settings().limits;
         auto admission = server_.connections().try_acquire(peer, limits.max_connections,
                                                            limits.max_connections_per_ip);
@@ -83,8 +97,8 @@ asio::awaitable<void> Worker::accept_loop(std::size_t listener_index) {
         bool tls = current_snapshot()->settings().listeners[listener_index].tls.has_value();
         asio::co_spawn(
             io_,
-            [this, socket = std::move(socket), listener_index, tls, peer]() mutable
-            -> asio::awaitable<void> {
+            [this, socket = std::move(socket), listener_index, tls,
+             peer]() mutable -> asio::awaitable<void> {
                 ConnectionAdmission admission(server_.connections(), peer);
                 server_.metrics().connection_opened(index_);
                 if (tls) {
@@ -132,7 +146,9 @@ void Worker::begin_drain() {
     });
 }
 
-void Worker::stop() { io_.stop(); }
+void Worker::stop() {
+    io_.stop();
+}
 
 void Worker::join() {
     if (thread_.joinable()) {

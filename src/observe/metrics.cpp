@@ -172,6 +172,10 @@ void Metrics::connection_rate_limited(unsigned worker) noexcept {
     worker_shards_[shard_index(worker)].connections_rate_limited.add();
 }
 
+void Metrics::connection_banned(unsigned worker) noexcept {
+    worker_shards_[shard_index(worker)].connections_banned.add();
+}
+
 void Metrics::tls_handshake(unsigned worker, bool succeeded) noexcept {
     auto& shard = worker_shards_[shard_index(worker)];
     (succeeded ? shard.handshakes_succeeded : shard.handshakes_failed).add();
@@ -184,6 +188,11 @@ void Metrics::record_reload(bool succeeded) noexcept {
 void Metrics::set_dropped_log_lines_source(std::function<std::uint64_t()> source) {
     std::lock_guard lock(registry_mutex_);
     dropped_log_lines_source_ = std::move(source);
+}
+
+void Metrics::set_active_bans_source(std::function<std::uint64_t()> source) {
+    std::lock_guard lock(registry_mutex_);
+    active_bans_source_ = std::move(source);
 }
 
 std::string Metrics::render_prometheus() const {
@@ -321,8 +330,10 @@ void Metrics::render_process_wide(std::string& out) const {
     std::uint64_t handshakes_succeeded = 0;
     std::uint64_t handshakes_failed = 0;
     std::uint64_t rate_limited_connections = 0;
+    std::uint64_t banned_connections = 0;
     for (unsigned shard = 0; shard < worker_count_; ++shard) {
         rate_limited_connections += worker_shards_[shard].connections_rate_limited.value();
+        banned_connections += worker_shards_[shard].connections_banned.value();
         opened += worker_shards_[shard].connections_opened.value();
         closed += worker_shards_[shard].connections_closed.value();
         handshakes_succeeded += worker_shards_[shard].handshakes_succeeded.value();
@@ -362,6 +373,18 @@ void Metrics::render_process_wide(std::string& out) const {
                          "Log lines dropped because a log queue was full or a write failed.");
     out.append("rampart_log_lines_dropped_total ");
     append_number(out, dropped_log_lines_source_ ? dropped_log_lines_source_() : 0);
+    out.append("\n");
+
+    append_family_header(out, "rampart_connections_banned_total", "counter",
+                         "Connections closed at accept: the client address is banned.");
+    out.append("rampart_connections_banned_total ");
+    append_number(out, banned_connections);
+    out.append("\n");
+
+    append_family_header(out, "rampart_bans_active", "gauge",
+                         "Bans in force (addresses, consumers, subjects, tokens).");
+    out.append("rampart_bans_active ");
+    append_number(out, active_bans_source_ ? active_bans_source_() : 0);
     out.append("\n");
 }
 

@@ -132,6 +132,8 @@ class Metrics {
     // A connection closed at accept because its address opened new
     // connections faster than rate_limit.connections_per_ip allows.
     void connection_rate_limited(unsigned worker) noexcept;
+    // A connection closed at accept because its address is banned.
+    void connection_banned(unsigned worker) noexcept;
     void tls_handshake(unsigned worker, bool succeeded) noexcept;
     // Any thread (reloads are rare, so a shared atomic is fine).
     void record_reload(bool succeeded) noexcept;
@@ -139,6 +141,8 @@ class Metrics {
     // The sum of the log sinks' dropped_lines(), read at each scrape. The
     // function must stay callable until replaced or Metrics is destroyed.
     void set_dropped_log_lines_source(std::function<std::uint64_t()> source);
+    // The number of bans in force, read at each scrape (same rules).
+    void set_active_bans_source(std::function<std::uint64_t()> source);
 
     unsigned worker_count() const noexcept { return worker_count_; }
 
@@ -150,6 +154,7 @@ class Metrics {
         ShardCounter connections_opened;
         ShardCounter connections_closed;
         ShardCounter connections_rate_limited;
+        ShardCounter connections_banned;
         ShardCounter handshakes_succeeded;
         ShardCounter handshakes_failed;
     };
@@ -171,6 +176,7 @@ class Metrics {
     std::map<std::string, std::unique_ptr<RouteMetrics>, std::less<>> routes_;
     std::map<std::string, std::unique_ptr<UpstreamMetrics>, std::less<>> upstreams_;
     std::function<std::uint64_t()> dropped_log_lines_source_;
+    std::function<std::uint64_t()> active_bans_source_;
 };
 
 // Escapes a label value per the exposition format: \\, \" and \n.

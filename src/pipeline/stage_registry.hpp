@@ -17,7 +17,9 @@ class AuthRuntime;
 }
 namespace rampart::limit {
 class RateLimitStore;
-}
+class BanList;
+class TokenUseTracker;
+}  // namespace rampart::limit
 
 namespace rampart::pipeline {
 
@@ -29,6 +31,10 @@ struct StageServices {
     unsigned workers = 1;
     // Rate-limit counters, shared by every route and kept across reloads.
     limit::RateLimitStore* rate_limits = nullptr;
+    // Temporary bans, enforced before routing decisions and after authentication.
+    limit::BanList* bans = nullptr;
+    // Which client addresses each token was used from (abuse.token_misuse).
+    limit::TokenUseTracker* token_uses = nullptr;
 };
 
 struct StageBuildContext {

@@ -113,4 +113,17 @@ struct SigningKey {
     std::optional<Time> remove_at;  // leaves the JWKS
 };
 
+// A ban an administrator made (limit/ban_list.hpp): kept so that it survives a
+// restart. Automatic bans are not stored: they are short, and made again if
+// the behaviour goes on.
+struct StoredBan {
+    std::string id;
+    std::string kind;    // "address", "consumer", "subject", "token"
+    std::string target;  // canonical; a token by jti, API key id or digest, never itself
+    std::string reason;
+    std::string created_by;
+    Time created_at;
+    Time expires_at;
+};
+
 }  // namespace rampart::store

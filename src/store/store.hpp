@@ -1,6 +1,7 @@
 // The persistent state of the token service behind one interface: users, API keys, OAuth
-// clients, refresh tokens, revocation lists, signing keys. SQLite is the embedded default
-// (store/sqlite); a PostgreSQL implementation is to follow behind the same interface.
+// clients, refresh tokens, revocation lists, signing keys, administrators' bans. SQLite is the
+// embedded default (store/sqlite); a PostgreSQL implementation is to follow behind the same
+// interface.
 //
 // Every operation that must be atomic is one transaction inside the store; callers never hold
 // a transaction open. Every fallible operation returns its error as a value; error messages name
@@ -119,6 +120,7 @@ struct PurgeCounts {
     std::size_t access_token_revocations = 0;
     std::size_t family_revocations = 0;
     std::size_t subject_revocations = 0;
+    std::size_t bans = 0;
 };
 
 class Store {
@@ -199,6 +201,13 @@ class Store {
                                                        std::optional<Time> retire_at,
                                                        std::optional<Time> remove_at) = 0;
     virtual StoreResult<void> delete_signing_key(std::string_view kid) = 0;
+
+    // Bans made by an administrator. Saving an id that exists replaces it.
+    virtual StoreResult<void> save_ban(const StoredBan& ban) = 0;
+    // not_found when no such ban is stored.
+    virtual StoreResult<void> delete_ban(std::string_view id) = 0;
+    // Bans not expired at `now`.
+    virtual StoreResult<std::vector<StoredBan>> list_bans(Time now) = 0;
 
     // Small named values, e.g. the fingerprint of the master key.
     virtual StoreResult<std::optional<std::string>> get_meta(std::string_view name) = 0;

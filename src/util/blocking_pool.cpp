@@ -34,6 +34,18 @@ asio::awaitable<bool> BlockingPool::run(std::function<void()> work) {
     co_return true;
 }
 
+bool BlockingPool::post(std::function<void()> work) {
+    if (pending_.fetch_add(1, std::memory_order_acq_rel) >= max_pending_) {
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        return false;
+    }
+    asio::post(pool_.get_executor(), [this, work = std::move(work)] {
+        work();
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+    });
+    return true;
+}
+
 void BlockingPool::run_and_wait(const std::function<void()>& work) {
     asio::post(pool_.get_executor(), asio::use_future([&work] { work(); })).get();
 }

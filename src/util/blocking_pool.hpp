@@ -25,6 +25,11 @@ class BlockingPool {
     // False, without running it, when the pool is saturated. `work` must not throw.
     boost::asio::awaitable<bool> run(std::function<void()> work);
 
+    // Queues `work` without waiting for it (a revocation a detector made on a
+    // worker thread). False, without queueing it, when the pool is saturated.
+    // `work` must not throw.
+    bool post(std::function<void()> work);
+
     // For the CLI and tests: runs `work` on the pool and waits for it.
     void run_and_wait(const std::function<void()>& work);
 

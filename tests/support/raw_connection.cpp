@@ -120,6 +120,18 @@ RawConnection::~RawConnection() = default;
 bool RawConnection::connect(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     tcp::endpoint endpoint(asio::ip::address_v4::loopback(), state_->port);
+    if (state_->tls && !state_->tls->source_address.empty()) {
+        error_code bind_error;
+        state_->socket().open(tcp::v4(), bind_error);
+        if (!bind_error) {
+            state_->socket().bind(
+                tcp::endpoint(asio::ip::make_address(state_->tls->source_address), 0), bind_error);
+        }
+        if (bind_error) {
+            error_ = "bind to " + state_->tls->source_address + ": " + bind_error.message();
+            return false;
+        }
+    }
     error_code error = state_->run(
         [&](auto&, auto handler) { state_->socket().async_connect(endpoint, handler); }, timeout);
     if (error) {

@@ -25,6 +25,9 @@ struct TlsOptions {
     std::string ca_file;           // verify the peer against this CA; empty: no verification
     std::string certificate_file;  // client certificate (mTLS)
     std::string private_key_file;
+    // Not TLS, but the client's: the local address to connect from (127.0.0.2,
+    // 127.0.0.3... for tests of per-address defences); empty: the kernel's choice.
+    std::string source_address;
 };
 
 }  // namespace rampart::test

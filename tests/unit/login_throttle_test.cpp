@@ -295,3 +295,62 @@ TEST(LoginThrottle, RefusesNonsensicalSettings) {
 }
 
 }  // namespace
+
+namespace {
+
+using Detection = LoginThrottle::Detection;
+
+TEST(LoginThrottleDetection, TheFailureThatStartsABanSaysSoOnce) {
+    LoginThrottleSettings settings;
+    settings.spraying_distinct_accounts = 3;
+    LoginThrottle throttle(settings);
+    auto sprayer = make_address("203.0.113.9");
+    EXPECT_EQ(throttle.record_failure("a", sprayer, start).detection, Detection::none);
+    EXPECT_EQ(throttle.record_failure("b", sprayer, start + 1s).detection, Detection::none);
+    auto third = throttle.record_failure("c", sprayer, start + 2s);
+    EXPECT_EQ(third.detection, Detection::one_address_many_accounts);
+    EXPECT_EQ(third.ban_duration, settings.ban_duration);
+    EXPECT_EQ(third.count, 3u);
+    // During the ban, failures neither extend it nor report it again.
+    EXPECT_EQ(throttle.record_failure("d", sprayer, start + 3s).detection, Detection::none);
+}
+
+TEST(LoginThrottleDetection, ManyAddressesOnOneAccountAreReportedOncePerWindow) {
+    LoginThrottleSettings settings;
+    settings.distributed_distinct_addresses = 4;
+    settings.free_attempts = 100;
+    LoginThrottle throttle(settings);
+    TimePoint now = start;
+    for (int i = 0; i < 3; ++i, now += 1s) {
+        EXPECT_EQ(throttle.record_failure("alice", loopback(i), now).detection, Detection::none);
+    }
+    // The same address again is not a new one.
+    EXPECT_EQ(throttle.record_failure("alice", loopback(0), now).detection, Detection::none);
+    auto fourth = throttle.record_failure("alice", loopback(3), now);
+    EXPECT_EQ(fourth.detection, Detection::many_addresses_one_account);
+    EXPECT_EQ(fourth.count, 4u);
+    EXPECT_EQ(throttle.record_failure("alice", loopback(4), now + 1s).detection, Detection::none);
+    // No lockout: the account is only throttled by its own backoff (here: none yet).
+    EXPECT_TRUE(throttle.check("alice", loopback(9), now + 1s).allowed);
+    // A window later it is reported again.
+    auto later = now + settings.address_window + 2s;
+    for (int i = 10; i < 13; ++i) {
+        throttle.record_failure("alice", loopback(i), later);
+    }
+    EXPECT_EQ(throttle.record_failure("alice", loopback(13), later).detection,
+              Detection::many_addresses_one_account);
+}
+
+TEST(LoginThrottleDetection, ForgivingAnAddressEndsItsBan) {
+    LoginThrottleSettings settings;
+    settings.spraying_distinct_accounts = 2;
+    LoginThrottle throttle(settings);
+    auto sprayer = make_address("203.0.113.9");
+    throttle.record_failure("a", sprayer, start);
+    throttle.record_failure("b", sprayer, start);
+    ASSERT_FALSE(throttle.check("c", sprayer, start).allowed);
+    throttle.forgive_address(sprayer);
+    EXPECT_TRUE(throttle.check("c", sprayer, start).allowed);
+}
+
+}  // namespace

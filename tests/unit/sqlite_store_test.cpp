@@ -855,6 +855,31 @@ TEST_F(SqliteStoreTest, PurgeDropsOnlyWhatHasExpired) {
     EXPECT_EQ(store_->purge_expired(t0 + seconds(86400))->refresh_families, 0u);
 }
 
+TEST_F(SqliteStoreTest, BansAreSavedListedDeletedAndPurged) {
+    StoredBan ban{"ban_1",          "address", "203.0.113.7",     "scraper",
+                  "admin:operator", t0,        t0 + seconds(3600)};
+    ASSERT_TRUE(store_->save_ban(ban));
+    ASSERT_TRUE(store_->save_ban(
+        {"ban_2", "subject", "usr_1", "", "admin:operator", t0, t0 + seconds(60)}));
+    auto listed = store_->list_bans(t0);
+    ASSERT_TRUE(listed);
+    ASSERT_EQ(listed->size(), 2u);
+    EXPECT_EQ((*listed)[0].id, "ban_2");  // soonest expiry first
+    EXPECT_EQ((*listed)[1].target, "203.0.113.7");
+    EXPECT_EQ((*listed)[1].expires_at, t0 + seconds(3600));
+    // Saving an id again replaces it.
+    ban.expires_at = t0 + seconds(7200);
+    ASSERT_TRUE(store_->save_ban(ban));
+    EXPECT_EQ(store_->list_bans(t0 + seconds(61))->size(), 1u);
+    EXPECT_EQ(store_->list_bans(t0 + seconds(61))->front().expires_at, t0 + seconds(7200));
+    ASSERT_TRUE(store_->delete_ban("ban_1"));
+    EXPECT_EQ(store_->delete_ban("ban_1").error().code, StoreErrorCode::not_found);
+    EXPECT_EQ(store_->purge_expired(t0 + seconds(61))->bans, 1u);
+    EXPECT_TRUE(store_->list_bans(t0)->empty());
+    EXPECT_EQ(store_->save_ban({"", "address", "x", "", "", t0, t0}).error().code,
+              StoreErrorCode::invalid);
+}
+
 TEST_F(SqliteStoreTest, SigningKeyOperations) {
     SigningKey key;
     key.kid = "kid_1";

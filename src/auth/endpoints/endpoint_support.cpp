@@ -6,6 +6,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
 
+#include "auth/credential_stuffing.hpp"
 #include "auth/password_check.hpp"
 #include "auth/secret_token.hpp"
 #include "observe/security_events.hpp"
@@ -139,7 +140,9 @@ boost::asio::awaitable<PasswordVerification> verify_user_password(pipeline::Exch
         co_return result;
     }
     if (!check.failure.empty()) {
-        throttle.record_failure(account, exchange.client_address, throttle_now);
+        act_on_login_failure(
+            exchange, runtime,
+            throttle.record_failure(account, exchange.client_address, throttle_now), username);
         result.failure = check.failure;
         co_return result;
     }
@@ -306,7 +309,10 @@ boost::asio::awaitable<ClientAuthentication> authenticate_client(pipeline::Excha
         found && found->secret_hash ? std::string_view(*found->secret_hash) : no_hash;
     bool matches = secret_matches_hash(presented->secret, stored);
     if (!found || !found->secret_hash || !matches || found->disabled) {
-        runtime.login_throttle().record_failure(account, exchange.client_address, throttle_now);
+        act_on_login_failure(
+            exchange, runtime,
+            runtime.login_throttle().record_failure(account, exchange.client_address, throttle_now),
+            presented->id);
         exchange.security_events->emit("client_authentication_failed", &exchange,
                                        {{"client_id", presented->id}});
         result.error = "invalid_client";

@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "auth/auth_runtime.hpp"
+#include "auth/credential_stuffing.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "auth/password_check.hpp"
 #include "auth/secret_token.hpp"
 #include "net/client_certificate.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
+#include "pipeline/stages/ban.hpp"
 #include "util/ascii.hpp"
 
 namespace rampart::pipeline {
@@ -162,12 +164,13 @@ class AuthenticationStage final : public Stage {
   public:
     AuthenticationStage(config::RouteAuth route_auth, std::unique_ptr<auth::JwtVerifier> jwt,
                         std::string api_key_header, config::MtlsSettings mtls,
-                        auth::AuthRuntime* runtime)
+                        auth::AuthRuntime* runtime, IdentityGuard guard)
         : route_auth_(std::move(route_auth)),
           jwt_(std::move(jwt)),
           api_key_header_(std::move(api_key_header)),
           mtls_(std::move(mtls)),
-          runtime_(runtime) {
+          runtime_(runtime),
+          guard_(guard) {
         // One challenge per accepted scheme, each its own header field, in the
         // route's order. ApiKey is no registered scheme: it is offered only
         // when there is no standard one for it to hide behind.
@@ -217,10 +220,19 @@ class AuthenticationStage final : public Stage {
         if (basic.empty()) {
             co_return on_request_head(exchange);
         }
-        co_return co_await authenticate_basic(exchange, basic);
+        auto verdict = co_await authenticate_basic(exchange, basic);
+        co_return verdict == Verdict::proceed ? guard_.check(exchange) : verdict;
     }
 
+    // A verified identity then meets the ban list and the token-misuse
+    // detector (stages/ban.hpp) before any later stage sees it.
     Verdict on_request_head(Exchange& exchange) const override {
+        auto verdict = authenticate(exchange);
+        return verdict == Verdict::proceed ? guard_.check(exchange) : verdict;
+    }
+
+  private:
+    Verdict authenticate(Exchange& exchange) const {
         auto& request = exchange.request;
         if (request.count(http::field::authorization) > 1) {
             return refuse(exchange, "several_authorization_headers", true);
@@ -269,7 +281,6 @@ class AuthenticationStage final : public Stage {
         return refuse(exchange, "no_credentials", false);
     }
 
-  private:
     // RFC 7617 against the users in the store, sharing /auth/login's throttle
     // (APIK-06, PWD-06): every failure gets the same 401 (PWD-03), malformed
     // credentials without hashing, an unknown user after a dummy hash.
@@ -318,7 +329,10 @@ class AuthenticationStage final : public Stage {
             co_return Verdict::respond;
         }
         if (!outcome.failure.empty()) {
-            throttle.record_failure(account, exchange.client_address, throttle_now);
+            auth::act_on_login_failure(
+                exchange, *runtime_,
+                throttle.record_failure(account, exchange.client_address, throttle_now),
+                credentials.username);
             co_return refuse(exchange, outcome.failure, true, {"username", credentials.username});
         }
         throttle.record_success(account, exchange.client_address, throttle_now);
@@ -439,6 +453,7 @@ class AuthenticationStage final : public Stage {
     std::string api_key_header_;
     config::MtlsSettings mtls_;  // empty unless the route accepts mtls
     auth::AuthRuntime* runtime_;
+    IdentityGuard guard_;
     std::vector<Challenge> challenges_;
 };
 
@@ -462,9 +477,11 @@ StageFactory authentication_stage_factory() {
                 }
                 auto mtls = route_auth.accepts(config::AuthMethod::mtls) ? auth.mtls
                                                                          : config::MtlsSettings{};
+                IdentityGuard guard(context.services.bans, context.services.token_uses,
+                                    context.settings.abuse.token_misuse, context.services.auth);
                 return std::make_shared<AuthenticationStage>(route_auth, std::move(jwt),
                                                              auth.api_keys.header, std::move(mtls),
-                                                             context.services.auth);
+                                                             context.services.auth, guard);
             }};
 }
 

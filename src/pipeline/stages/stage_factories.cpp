@@ -5,6 +5,7 @@ namespace rampart::pipeline {
 std::vector<StageFactory> all_stage_factories() {
     return {
         security_headers_stage_factory(),                  // 0
+        ban_stage_factory(),                               // 5
         ip_filter_stage_factory(),                         // 10
         rate_limit_before_authentication_stage_factory(),  // 20
         cors_stage_factory(),                              // 30

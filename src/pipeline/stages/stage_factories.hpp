@@ -11,6 +11,7 @@ namespace rampart::pipeline {
 std::vector<StageFactory> all_stage_factories();
 
 StageFactory security_headers_stage_factory();                  // security_headers.hpp, order 0
+StageFactory ban_stage_factory();                               // ban.hpp, order 5
 StageFactory ip_filter_stage_factory();                         // ip_filter.hpp, order 10
 StageFactory rate_limit_before_authentication_stage_factory();  // rate_limit.hpp, order 20
 StageFactory cors_stage_factory();                              // cors.hpp, order 30

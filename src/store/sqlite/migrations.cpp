@@ -9,7 +9,7 @@ namespace rampart::store::sqlite {
 namespace {
 
 // Append only: a released migration is never edited, a change is a new migration.
-constexpr std::array<Migration, 1> all_migrations{{
+constexpr std::array<Migration, 2> all_migrations{{
     {1, "token service: users, API keys, clients, refresh tokens, revocations, signing keys",
      R"sql(
 CREATE TABLE users (
@@ -110,6 +110,18 @@ CREATE TABLE meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+)sql"},
+    {2, "bans made by administrators", R"sql(
+CREATE TABLE bans (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX bans_by_expiry ON bans (expires_at);
 )sql"},
 }};
 

@@ -1209,6 +1209,47 @@ StoreResult<void> SqliteStore::set_meta(std::string_view name, std::string_view 
     });
 }
 
+// ---- bans ----
+
+StoreResult<void> SqliteStore::save_ban(const StoredBan& ban) {
+    constexpr std::string_view context = "save_ban";
+    if (ban.id.empty() || ban.target.empty()) {
+        return invalid(context, "a ban needs an id and a target");
+    }
+    return in_transaction(TransactionKind::write, context, [&](Connection& connection) {
+        Statement statement(connection,
+                            "INSERT INTO bans (id, kind, target, reason, created_by, created_at, "
+                            "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+                            "SET kind = excluded.kind, target = excluded.target, reason = "
+                            "excluded.reason, created_by = excluded.created_by, created_at = "
+                            "excluded.created_at, expires_at = excluded.expires_at",
+                            context);
+        return statement
+            .bind_all(ban.id, ban.kind, ban.target, ban.reason, ban.created_by, ban.created_at,
+                      ban.expires_at)
+            .run();
+    });
+}
+
+StoreResult<void> SqliteStore::delete_ban(std::string_view id) {
+    return change_one("delete_ban", "DELETE FROM bans WHERE id = ?", id);
+}
+
+StoreResult<std::vector<StoredBan>> SqliteStore::list_bans(Time now) {
+    constexpr std::string_view context = "list_bans";
+    return with_connection([&](Connection& connection) -> StoreResult<std::vector<StoredBan>> {
+        Statement statement(connection,
+                            "SELECT id, kind, target, reason, created_by, created_at, expires_at "
+                            "FROM bans WHERE expires_at > ? ORDER BY expires_at, id",
+                            context);
+        statement.bind_all(now);
+        return read_all(statement, [](const Statement& row) {
+            return StoredBan{row.text(0), row.text(1), row.text(2), row.text(3),
+                             row.text(4), row.time(5), row.time(6)};
+        });
+    });
+}
+
 // ---- housekeeping ----
 
 StoreResult<PurgeCounts> SqliteStore::purge_expired(Time now) {
@@ -1231,6 +1272,7 @@ StoreResult<PurgeCounts> SqliteStore::purge_expired(Time now) {
                                    &counts.family_revocations},
                                   {"DELETE FROM subject_revocations WHERE keep_until <= ?",
                                    &counts.subject_revocations},
+                                  {"DELETE FROM bans WHERE expires_at <= ?", &counts.bans},
                               };
                               for (const Purge& purge : purges) {
                                   Statement statement(connection, purge.sql, context);

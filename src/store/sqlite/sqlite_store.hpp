@@ -88,6 +88,10 @@ class SqliteStore final : public Store {
                                                std::optional<Time> remove_at) override;
     StoreResult<void> delete_signing_key(std::string_view kid) override;
 
+    StoreResult<void> save_ban(const StoredBan& ban) override;
+    StoreResult<void> delete_ban(std::string_view id) override;
+    StoreResult<std::vector<StoredBan>> list_bans(Time now) override;
+
     StoreResult<std::optional<std::string>> get_meta(std::string_view name) override;
     StoreResult<void> set_meta(std::string_view name, std::string_view value) override;
 

@@ -1,0 +1,80 @@
+// Token misuse detection: one credential (an access token by its jti or
+// digest, an API key by its id) presented from more distinct client addresses
+// than `max_addresses` within `window`: a stolen token replayed from
+// elsewhere, or a key shared beyond its owner. Addresses count as hosts
+// (IPv4) or /64 networks (IPv6), like every other per-address limit.
+//
+// Bounded memory: at most `max_tracked` credentials, each with at most
+// max_addresses + 1 recent addresses. When the table is full, credentials
+// without an address seen within the window go first; if none has gone, a
+// new credential is not tracked (counted in untracked()) rather than evicting
+// one under observation. Thread-safe (sharded locks); a credential already
+// tracked allocates nothing.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "limit/limit_key.hpp"
+
+namespace rampart::limit {
+
+struct TokenUseSettings {
+    unsigned max_addresses = 3;
+    std::chrono::seconds window{10 * 60};
+    std::size_t max_tracked = 100'000;
+};
+
+class TokenUseTracker {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    struct Observation {
+        // This use took the credential over max_addresses within the window,
+        // and it was not reported within the last window: report it now.
+        bool misuse_detected = false;
+        unsigned distinct_addresses = 0;  // within the window, this use included
+    };
+
+    explicit TokenUseTracker(std::size_t max_tracked = 100'000);
+
+    Observation record(const KeyDigest& credential, const boost::asio::ip::address& client,
+                       unsigned max_addresses, std::chrono::seconds window, Clock::time_point now);
+
+    std::size_t tracked() const;
+    std::uint64_t untracked() const noexcept { return untracked_.load(std::memory_order_relaxed); }
+
+  private:
+    struct Use {
+        KeyDigest address;
+        Clock::time_point last_seen;
+    };
+    struct Credential {
+        std::vector<Use> uses;
+        Clock::time_point reported_at{};
+        bool reported = false;
+    };
+    struct alignas(64) Shard {
+        mutable std::mutex mutex;
+        std::unordered_map<KeyDigest, Credential, KeyDigestHash> credentials;
+    };
+    static constexpr std::size_t shard_count = 16;
+
+    Shard& shard_for(const KeyDigest& key) noexcept { return shards_[key.high() % shard_count]; }
+    static void sweep(Shard& shard, std::chrono::seconds window, Clock::time_point now);
+
+    std::size_t per_shard_capacity_;
+    std::array<Shard, shard_count> shards_;
+    std::atomic<std::uint64_t> untracked_{0};
+};
+
+}  // namespace rampart::limit
