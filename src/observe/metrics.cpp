@@ -186,6 +186,11 @@ void Metrics::set_dropped_log_lines_source(std::function<std::uint64_t()> source
     dropped_log_lines_source_ = std::move(source);
 }
 
+void Metrics::set_extra_source(std::function<void(std::string&)> source) {
+    std::lock_guard lock(registry_mutex_);
+    extra_source_ = std::move(source);
+}
+
 std::string Metrics::render_prometheus() const {
     std::string out;
     out.reserve(16 * 1024);
@@ -193,6 +198,9 @@ std::string Metrics::render_prometheus() const {
     render_requests(out);
     render_upstreams(out);
     render_process_wide(out);
+    if (extra_source_) {
+        extra_source_(out);
+    }
     return out;
 }
 

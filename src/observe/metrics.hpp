@@ -126,6 +126,9 @@ class Metrics {
     // The sum of the log sinks' dropped_lines(), read at each scrape. The
     // function must stay callable until replaced or Metrics is destroyed.
     void set_dropped_log_lines_source(std::function<std::uint64_t()> source);
+    // More exposition text appended at each scrape by a component that keeps
+    // its own counters (the shared rate-limit store). Same lifetime rule.
+    void set_extra_source(std::function<void(std::string&)> source);
 
     unsigned worker_count() const noexcept { return worker_count_; }
 
@@ -156,6 +159,7 @@ class Metrics {
     std::map<std::string, std::unique_ptr<RouteMetrics>, std::less<>> routes_;
     std::map<std::string, std::unique_ptr<UpstreamMetrics>, std::less<>> upstreams_;
     std::function<std::uint64_t()> dropped_log_lines_source_;
+    std::function<void(std::string&)> extra_source_;
 };
 
 // Escapes a label value per the exposition format: \\, \" and \n.
