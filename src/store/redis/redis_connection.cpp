@@ -250,18 +250,19 @@ void RedisConnection::start_write() {
     write_in_flight_ = true;
     writing_.swap(output_);
     output_.clear();
-    asio::async_write(
-        socket_, asio::buffer(writing_),
-        [this, self = shared_from_this()](boost::system::error_code error, std::size_t) {
-            write_in_flight_ = false;
-            writing_.clear();
-            if (error) {
-                // The read loop sees it and reconnects.
-                drop_connection("write failed: " + error.message());
-                return;
-            }
-            start_write();
-        });
+    // A failed write of an earlier connection must not close a newer one.
+    asio::async_write(socket_, asio::buffer(writing_),
+                      [this, self = shared_from_this(), attempt = attempt_](
+                          boost::system::error_code error, std::size_t) {
+                          write_in_flight_ = false;
+                          writing_.clear();
+                          if (error && attempt == attempt_) {
+                              // The read loop sees it and reconnects.
+                              drop_connection("write failed: " + error.message());
+                              return;
+                          }
+                          start_write();
+                      });
 }
 
 void RedisConnection::drop_connection(std::string_view reason) {
