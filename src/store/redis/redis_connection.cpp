@@ -163,7 +163,8 @@ asio::awaitable<std::string> RedisConnection::connect_and_handshake() {
         co_return drop_reason_.empty() ? "connect failed: " + connect_error.message()
                                        : drop_reason_;
     }
-    socket_.set_option(tcp::no_delay(true));
+    boost::system::error_code ignored;  // the deadline may have closed it meanwhile
+    socket_.set_option(tcp::no_delay(true), ignored);
     std::string handshake;
     std::size_t expected_replies = 0;
     if (options_.password) {
@@ -203,7 +204,6 @@ asio::awaitable<std::string> RedisConnection::connect_and_handshake() {
 }
 
 asio::awaitable<ReplyPointer> RedisConnection::read_one_reply(std::string& reason) {
-    std::array<char, 16 * 1024> buffer;
     for (;;) {
         bool broken = false;
         if (auto reply = reader_.next(broken)) {
@@ -213,14 +213,14 @@ asio::awaitable<ReplyPointer> RedisConnection::read_one_reply(std::string& reaso
             reason = "protocol error in a reply";
             co_return nullptr;
         }
-        auto [error, size] = co_await socket_.async_read_some(asio::buffer(buffer),
+        auto [error, size] = co_await socket_.async_read_some(asio::buffer(read_buffer_),
                                                               asio::as_tuple(asio::use_awaitable));
         if (error) {
             reason = error == asio::error::eof ? "connection closed by the server"
                                                : "read failed: " + error.message();
             co_return nullptr;
         }
-        if (!reader_.feed(buffer.data(), size)) {
+        if (!reader_.feed(read_buffer_.data(), size)) {
             reason = "protocol error in a reply";
             co_return nullptr;
         }

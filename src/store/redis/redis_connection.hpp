@@ -23,6 +23,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -112,6 +113,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
     StateObserver observer_;
     boost::asio::ip::tcp::socket socket_;
     ReplyReader reader_;
+    std::array<char, 16 * 1024> read_buffer_;
     State state_ = State::connecting;
     std::optional<bool> reported_up_;
     std::uint64_t attempt_ = 0;
