@@ -247,6 +247,41 @@ TEST(RedisRateLimit, AuthenticatesWithAPasswordFromAFile) {
     EXPECT_EQ(gateway->security_log().find(password), std::string::npos);
 }
 
+// The store is chosen at start: a reload may change the limits (the counters
+// stay in Redis) but not the store.
+TEST(RedisRateLimit, AReloadKeepsTheStoreAndRefusesToChangeIt) {
+    RedisServer redis;
+    RecordingUpstream upstream;
+    auto port = free_port();
+    auto admin_port = free_port();
+    auto config_with = [&](const std::string& on_failure, int burst) {
+        return gateway_config(port, admin_port, upstream.port(), simple_route("/items"),
+                              shared_limit_config(redis, on_failure, 1, burst));
+    };
+    Gateway gateway(port, admin_port, config_with("closed", 2), secret_environment());
+    auto reload = [&] {
+        return http_request(
+            admin_port, "POST", "/admin/reload",
+            {{"Host", "localhost"}, {"Authorization", "Bearer " + test_admin_token}});
+    };
+    EXPECT_EQ(status_of(gateway), 200u);
+    EXPECT_EQ(status_of(gateway), 200u);
+    EXPECT_EQ(status_of(gateway), 429u);
+
+    gateway.rewrite_config(config_with("closed", 3));
+    auto applied = reload();
+    EXPECT_EQ(applied.status, 200u) << applied.body;
+    EXPECT_EQ(status_of(gateway), 200u);  // the same counter in Redis, one more allowed
+    EXPECT_EQ(status_of(gateway), 429u);
+
+    gateway.rewrite_config(config_with("open", 3));
+    auto refused = reload();
+    EXPECT_EQ(refused.status, 422u);
+    EXPECT_NE(refused.body.find("rate_limit.store"), std::string::npos) << refused.body;
+    EXPECT_EQ(refused.body.find(key_secret), std::string::npos);
+    EXPECT_EQ(status_of(gateway), 429u);
+}
+
 TEST(RedisRateLimit, AStoreWithoutAKeySecretIsAConfigError) {
     RecordingUpstream upstream;
     TempDir directory;
