@@ -26,7 +26,8 @@ using namespace std::chrono_literals;
 const std::string key_secret = "0123456789abcdef0123456789abcdef";
 
 std::string shared_limit_config(const RedisServer& redis, const std::string& on_failure,
-                                int instances, int burst, const std::string& more_store = "") {
+                                int instances, int burst, const std::string& more_store = "",
+                                const std::string& timeout = "1s") {
     return "rate_limit:\n"
            "  store:\n"
            "    type: redis\n"
@@ -35,7 +36,9 @@ std::string shared_limit_config(const RedisServer& redis, const std::string& on_
            "\n"
            "    key_secret: ${RATE_LIMIT_KEY}\n"
            "    key_prefix: 'test:rl:'\n"
-           "    timeout: 1s\n"
+           "    timeout: " +
+           timeout +
+           "\n"
            "    instances: " +
            std::to_string(instances) +
            "\n"
@@ -222,6 +225,41 @@ TEST(RedisRateLimit, LocalCountsTheLimitDividedByTheInstancesWhileRedisIsDown) {
                            "\"admitted\"} 5"),
               std::string::npos)
         << metrics;
+}
+
+// A Redis that accepts connections but never answers (SIGSTOP): each
+// decision waits at most the timeout, then the fallback decides; the
+// reconnection's PING keeps the store "fallback" until Redis answers again.
+TEST(RedisRateLimit, AHungRedisFallsBackAfterTheTimeout) {
+    RedisServer redis;
+    RecordingUpstream upstream;
+    auto gateway =
+        start_gateway(upstream, shared_limit_config(redis, "local", 1, 100, "", "100ms"));
+    EXPECT_EQ(status_of(*gateway), 200u);
+    EXPECT_TRUE(gateway->wait_for_security_log("\"state\":\"shared\""));
+
+    redis.pause();
+    for (int request = 0; request < 4; ++request) {
+        auto started = std::chrono::steady_clock::now();
+        EXPECT_EQ(status_of(*gateway), 200u);
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+    }
+    EXPECT_TRUE(gateway->wait_for_security_log("a command timed out")) << gateway->security_log();
+    std::this_thread::sleep_for(500ms);  // reconnection attempts meanwhile: no flapping
+    auto log = gateway->security_log();
+    auto shared_lines = [](const std::string& text) {
+        int count = 0;
+        for (auto at = text.find("\"state\":\"shared\""); at != std::string::npos;
+             at = text.find("\"state\":\"shared\"", at + 1)) {
+            ++count;
+        }
+        return count;
+    };
+    EXPECT_EQ(shared_lines(log), 1) << log;
+
+    redis.resume();
+    EXPECT_TRUE(wait_for_shared_again(*gateway, 5s)) << gateway->security_log();
+    EXPECT_EQ(status_of(*gateway), 200u);
 }
 
 // AUTH with a password from a file; a wrong one is a failure to connect, and

@@ -53,9 +53,22 @@ void RedisServer::stop() {
     if (!process_) {
         return;
     }
+    process_->signal(SIGCONT);  // a paused one too
     process_->signal(SIGKILL);
     (void)process_->wait_for_exit(std::chrono::seconds(5));
     process_.reset();
+}
+
+void RedisServer::pause() {
+    if (process_) {
+        process_->signal(SIGSTOP);
+    }
+}
+
+void RedisServer::resume() {
+    if (process_) {
+        process_->signal(SIGCONT);
+    }
 }
 
 std::string RedisServer::command(const std::string& arguments) const {

@@ -24,6 +24,9 @@ class RedisServer {
     std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
     // SIGKILL, as a crash: nothing is flushed, connections reset.
     void stop();
+    // SIGSTOP and SIGCONT: a Redis that accepts connections and never answers.
+    void pause();
+    void resume();
     // On the same port, empty (no persistence).
     void start();
     bool running() const { return process_ != nullptr; }

@@ -178,9 +178,11 @@ asio::awaitable<std::string> RedisConnection::connect_and_handshake() {
         append_command(handshake, select);
         ++expected_replies;
     }
-    if (expected_replies == 0) {
-        co_return "";
-    }
+    // A PING last: "up" means Redis answers, not merely that the kernel
+    // accepted the connection (a hung Redis still does).
+    std::array<std::string_view, 1> ping{"PING"};
+    append_command(handshake, ping);
+    ++expected_replies;
     auto [write_error, written] = co_await asio::async_write(socket_, asio::buffer(handshake),
                                                              asio::as_tuple(asio::use_awaitable));
     if (write_error) {
@@ -196,7 +198,10 @@ asio::awaitable<std::string> RedisConnection::connect_and_handshake() {
         if (is_error_reply(*reply)) {
             // The error's code only: the text could echo what was sent.
             bool authenticating = options_.password && index == 0;
-            co_return std::string(authenticating ? "AUTH refused: " : "SELECT refused: ") +
+            bool pinging = index + 1 == expected_replies;
+            co_return std::string(authenticating ? "AUTH refused: "
+                                  : pinging      ? "PING refused: "
+                                                 : "SELECT refused: ") +
                 std::string(error_code(*reply));
         }
     }

@@ -12,7 +12,7 @@
 // not hold every request for the timeout), which then reconnects with
 // exponential backoff. While it waits for the next attempt, commands fail at
 // once: the caller falls back without waiting. While it connects, commands
-// queue and go out after the handshake (AUTH, SELECT).
+// queue and go out after the handshake (AUTH, SELECT, PING).
 //
 // The API is a small asynchronous command call any component may use (rate
 // limits today, bans next): co_await connection->command({"GET", key}).
