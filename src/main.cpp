@@ -22,6 +22,7 @@
 #include "config/loader.hpp"
 #include "config/snapshot.hpp"
 #include "limit/limit_definition.hpp"
+#include "limit/redis_store.hpp"
 #include "net/server.hpp"
 #include "observe/metrics.hpp"
 #include "util/request_id.hpp"
@@ -80,14 +81,25 @@ void print_listeners(const config::Settings& settings) {
     }
 }
 
+// In process, or shared through Redis. Redis keys digests with the shared
+// secret: set before the stages are built, as they make digests then.
+std::unique_ptr<limit::RateLimitStore> make_rate_limit_store(const config::Settings& settings) {
+    auto process = limit::read_process_rate_limits(*settings.global_stage_section);
+    limit::InProcessStoreOptions options{.max_keys = process.max_keys};
+    if (!process.redis) {
+        return std::make_unique<limit::InProcessStore>(options);
+    }
+    limit::use_shared_key_secret(process.redis->key_secret);
+    return std::make_unique<limit::RedisStore>(*process.redis, settings.workers, options);
+}
+
 int serve(const std::string& config_file) {
     auto settings = cli::load_settings(config_file);
     create_private_directory(settings.data_directory);
     net::ServerOptions options{config_file, resolve_admin_token(settings)};
     auto metrics = std::make_unique<observe::Metrics>(settings.workers);
     auto auth = std::make_unique<auth::AuthRuntime>(settings);
-    auto rate_limits = std::make_unique<limit::InProcessStore>(limit::InProcessStoreOptions{
-        .max_keys = limit::read_process_rate_limits(*settings.global_stage_section).max_keys});
+    auto rate_limits = make_rate_limit_store(settings);
     const auto& ban_settings = settings.abuse.bans;
     auto bans = std::make_unique<limit::InProcessBanList>(
         limit::BanListOptions{.max_entries = ban_settings.max_entries,

@@ -169,7 +169,7 @@ LimitDefinition read_limit(const config::Section& section, const config::Section
 RateLimitDefinition read_rate_limit_definition(const config::Section& section) {
     RateLimitDefinition definition;
     bool top_level = section.path() == top_level_path;
-    for (std::string_view key : {"max_keys", "connections_per_ip"}) {
+    for (std::string_view key : {"max_keys", "connections_per_ip", "store"}) {
         if (section.has(key) && !top_level) {
             section.fail(key,
                          "is a setting of the top-level rate_limit only (it holds for the "
@@ -226,6 +226,7 @@ ProcessRateLimits read_process_rate_limits(const config::Section& root) {
             connections->fail("rate", "is too high for the period (under 1ns per connection)");
         }
     }
+    settings.redis = read_store_settings(*section);
     return settings;
 }
 

@@ -12,6 +12,7 @@
 #include "config/yaml_reader.hpp"
 #include "limit/gcra.hpp"
 #include "limit/limit_key.hpp"
+#include "limit/store_settings.hpp"
 
 namespace rampart::limit {
 
@@ -67,10 +68,12 @@ struct ProcessRateLimits {
     // browser opens several connections at once.
     std::optional<GcraPolicy> connections_per_ip =
         make_gcra_policy(200, nanoseconds_per_second, 1000);
+    // `store: {type: redis, ...}`; null: the in-process store.
+    std::optional<RedisStoreSettings> redis;
 };
 
 // Reads a `rate_limit` section (top level, group, route or token_service).
-// `max_keys` and `connections_per_ip` are accepted at the top level only,
+// `max_keys`, `connections_per_ip` and `store` are accepted at the top level only,
 // where `limits` may be empty. Throws config::ConfigError naming file, line,
 // column and key.
 RateLimitDefinition read_rate_limit_definition(const config::Section& section);

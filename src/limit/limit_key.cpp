@@ -10,8 +10,8 @@ namespace {
 
 using SipHashKey = std::array<std::uint8_t, crypto_shorthash_siphashx24_KEYBYTES>;
 
-const SipHashKey& process_key() {
-    static const SipHashKey key = [] {
+SipHashKey& process_key() {
+    static SipHashKey key = [] {
         if (sodium_init() < 0) {
             std::abort();  // no randomness: nothing may run without it
         }
@@ -74,6 +74,19 @@ void add_client_address(const boost::asio::ip::address& address, KeyBuilder& key
                      : boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6())
                            .to_bytes();
     key.add_bytes(bytes.data(), bytes.size());
+}
+
+void use_shared_key_secret(std::string_view secret) noexcept {
+    // Domain-separated, so the same secret used for something else yields
+    // an unrelated key.
+    constexpr std::string_view context = "rampart rate-limit key digest v1";
+    crypto_generichash_state state;
+    crypto_generichash_init(&state, nullptr, 0, process_key().size());
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(context.data()),
+                              context.size());
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(secret.data()),
+                              secret.size());
+    crypto_generichash_final(&state, process_key().data(), process_key().size());
 }
 
 KeyDigest digest_of(std::string_view text) noexcept {

@@ -2,7 +2,8 @@
 // with 128-bit output, libsodium) of the limit's identity and the request's
 // key parts. A fixed-size value, so looking up a known key never allocates,
 // and keyed with a per-process secret, so a client choosing header values
-// cannot aim collisions at the table or at another client's counter.
+// cannot aim collisions at the table or at another client's counter (a
+// shared store keys it with a configured shared secret instead).
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
@@ -54,6 +55,12 @@ class KeyBuilder {
 };
 
 KeyDigest digest_of(std::string_view text) noexcept;
+
+// Keys every digest with `secret` (hashed into the SipHash key) instead of
+// the per-process random key, so that instances sharing a Redis compute the
+// same counter keys. Call once at start, before the configuration's stages
+// are built (their digests are made then), and before any worker runs.
+void use_shared_key_secret(std::string_view secret) noexcept;
 
 // A client address as a key part: IPv4 whole; IPv6 by its /64, the block one
 // subscriber usually holds, so rotating through one's own /64 does not make

@@ -15,6 +15,7 @@
 #include "config/loader.hpp"
 #include "limit/ban_events.hpp"
 #include "limit/limit_definition.hpp"
+#include "limit/redis_store.hpp"
 #include "net/health_checker.hpp"
 #include "net/worker.hpp"
 
@@ -41,7 +42,7 @@ std::unique_ptr<observe::LogSink> open_sink(const config::LogSink& settings) {
 
 Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions options,
                std::unique_ptr<observe::Metrics> metrics, std::unique_ptr<auth::AuthRuntime> auth,
-               std::unique_ptr<limit::InProcessStore> rate_limits,
+               std::unique_ptr<limit::RateLimitStore> rate_limits,
                std::unique_ptr<limit::BanList> bans,
                std::unique_ptr<limit::TokenUseTracker> token_uses)
     : options_(std::move(options)),
@@ -61,6 +62,25 @@ Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions opti
     // An administrator's bans outlive a restart; automatic ones start afresh.
     admin::restore_bans(*bans_, auth_->store(), limit::BanClock::now());
     metrics_->set_active_bans_source([this] { return bans_->size(); });
+    observe_rate_limit_store();
+}
+
+void Server::observe_rate_limit_store() {
+    auto* redis = dynamic_cast<limit::RedisStore*>(rate_limits_.get());
+    if (redis == nullptr) {
+        return;
+    }
+    auto address = redis->settings().address + ":" + std::to_string(redis->settings().port);
+    redis->set_transition_observer(
+        [this, address](bool up, std::string_view reason, limit::RedisFailureMode mode) {
+            // A Redis we can no longer reach changes how every limit is counted: say so once.
+            security_events_->emit("rate_limit_store", nullptr,
+                                   {{"state", up ? "shared" : "fallback"},
+                                    {"redis", address},
+                                    {"on_redis_failure", limit::failure_mode_name(mode)},
+                                    {"reason", reason}});
+        });
+    metrics_->set_extra_source([redis](std::string& out) { redis->render_metrics(out); });
 }
 
 void Server::apply_process_rate_limits(const config::Settings& settings, bool at_start) {
@@ -69,8 +89,11 @@ void Server::apply_process_rate_limits(const config::Settings& settings, bool at
                        : limit::ProcessRateLimits{};
     if (at_start) {
         rate_limit_max_keys_ = process.max_keys;
+        rate_limit_redis_ = process.redis;
     } else if (process.max_keys != rate_limit_max_keys_) {
         throw config::ConfigError("these settings only change with a restart: rate_limit.max_keys");
+    } else if (process.redis != rate_limit_redis_) {
+        throw config::ConfigError("these settings only change with a restart: rate_limit.store");
     }
     connections_.set_connection_rate(process.connections_per_ip);
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,8 @@
 #include "config/settings.hpp"
 #include "config/snapshot.hpp"
 #include "limit/ban_list.hpp"
-#include "limit/in_process_store.hpp"
+#include "limit/rate_limit_store.hpp"
+#include "limit/store_settings.hpp"
 #include "limit/token_use_tracker.hpp"
 #include "net/connection_limiter.hpp"
 #include "observe/log_sink.hpp"
@@ -41,7 +43,7 @@ class Server {
     // stages were built with.
     Server(std::shared_ptr<const config::Snapshot> first, ServerOptions options,
            std::unique_ptr<observe::Metrics> metrics, std::unique_ptr<auth::AuthRuntime> auth,
-           std::unique_ptr<limit::InProcessStore> rate_limits, std::unique_ptr<limit::BanList> bans,
+           std::unique_ptr<limit::RateLimitStore> rate_limits, std::unique_ptr<limit::BanList> bans,
            std::unique_ptr<limit::TokenUseTracker> token_uses);
     ~Server();
     Server(const Server&) = delete;
@@ -76,13 +78,17 @@ class Server {
     // The top-level rate_limit's process settings of `settings`: the
     // connection rate now; max_keys only at start (a reload may not change it).
     void apply_process_rate_limits(const config::Settings& settings, bool at_start);
+    // A shared store's transitions go to the security log and its counters to /metrics.
+    void observe_rate_limit_store();
 
     ServerOptions options_;
     std::unique_ptr<observe::Metrics> metrics_;
     std::unique_ptr<auth::AuthRuntime> auth_;
     // Outlives every snapshot: counters survive reloads.
-    std::unique_ptr<limit::InProcessStore> rate_limits_;
-    std::size_t rate_limit_max_keys_ = 0;   // as configured (restart to change)
+    std::unique_ptr<limit::RateLimitStore> rate_limits_;
+    // As configured (restart to change).
+    std::size_t rate_limit_max_keys_ = 0;
+    std::optional<limit::RedisStoreSettings> rate_limit_redis_;
     std::unique_ptr<limit::BanList> bans_;  // outlives every snapshot, like rate_limits_
     std::unique_ptr<limit::TokenUseTracker> token_uses_;
     std::unique_ptr<observe::LogSink> access_log_;

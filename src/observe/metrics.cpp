@@ -195,6 +195,11 @@ void Metrics::set_active_bans_source(std::function<std::uint64_t()> source) {
     active_bans_source_ = std::move(source);
 }
 
+void Metrics::set_extra_source(std::function<void(std::string&)> source) {
+    std::lock_guard lock(registry_mutex_);
+    extra_source_ = std::move(source);
+}
+
 std::string Metrics::render_prometheus() const {
     std::string out;
     out.reserve(16 * 1024);
@@ -202,6 +207,9 @@ std::string Metrics::render_prometheus() const {
     render_requests(out);
     render_upstreams(out);
     render_process_wide(out);
+    if (extra_source_) {
+        extra_source_(out);
+    }
     return out;
 }
 

@@ -143,6 +143,9 @@ class Metrics {
     void set_dropped_log_lines_source(std::function<std::uint64_t()> source);
     // The number of bans in force, read at each scrape (same rules).
     void set_active_bans_source(std::function<std::uint64_t()> source);
+    // More exposition text appended at each scrape by a component that keeps
+    // its own counters (the shared rate-limit store). Same lifetime rule.
+    void set_extra_source(std::function<void(std::string&)> source);
 
     unsigned worker_count() const noexcept { return worker_count_; }
 
@@ -177,6 +180,7 @@ class Metrics {
     std::map<std::string, std::unique_ptr<UpstreamMetrics>, std::less<>> upstreams_;
     std::function<std::uint64_t()> dropped_log_lines_source_;
     std::function<std::uint64_t()> active_bans_source_;
+    std::function<void(std::string&)> extra_source_;
 };
 
 // Escapes a label value per the exposition format: \\, \" and \n.

@@ -107,49 +107,29 @@ class RateLimitStage final : public Stage {
 
     std::string_view name() const override { return stage_key; }
 
+    // In-process: synchronous, no cost for the coroutine. Redis: the chain
+    // awaits the round trip.
+    bool is_asynchronous() const override { return store_->is_asynchronous(); }
+
     Verdict on_request_head(Exchange& exchange) const override {
-        std::array<limit::LimitCheck, limit::max_limits_per_section> checks;
-        std::array<const limit::LimitDefinition*, limit::max_limits_per_section> applied{};
-        std::array<const limit::CompiledPolicy*, limit::max_limits_per_section> policies{};
-        std::size_t count = 0;
-        for (const auto& limit : limits_) {
-            limit::KeyBuilder key;
-            key.add_bytes(limit.scope.bytes.data(), limit.scope.bytes.size());
-            if (!std::all_of(limit.key.begin(), limit.key.end(), [&](const auto& element) {
-                    return add_key_part(element, exchange, key);
-                })) {
-                continue;
-            }
-            policies[count] = &policy_for(limit, exchange);
-            applied[count] = &limit;
-            checks[count] = {key.digest(), limit.overflow_key, &policies[count]->gcra};
-            ++count;
-        }
-        if (count == 0) {
+        Decision decision;
+        if (!prepare(exchange, decision)) {
             return Verdict::proceed;
         }
-        std::array<limit::LimitOutcome, limit::max_limits_per_section> outcomes;
-        store_->decide({checks.data(), count}, {outcomes.data(), count}, monotonic_now());
+        store_->decide({decision.checks.data(), decision.count},
+                       {decision.outcomes.data(), decision.count}, monotonic_now());
+        return conclude(exchange, decision);
+    }
 
-        auto& report = exchange.rate_limit;
-        for (std::size_t index = 0; index < count; ++index) {
-            note_policy(report, policies[index]->policy_item);
+    boost::asio::awaitable<Verdict> on_request_head_async(Exchange& exchange) const override {
+        Decision decision;
+        if (!prepare(exchange, decision)) {
+            co_return Verdict::proceed;
         }
-        for (std::size_t index = 0; index < count; ++index) {
-            const auto& outcome = outcomes[index];
-            if (!outcome.decision.admitted) {
-                return refuse(exchange, *applied[index], outcome);
-            }
-        }
-        for (std::size_t index = 0; index < count; ++index) {
-            const auto& decision = outcomes[index].decision;
-            if (report.quoted_name == nullptr || decision.remaining < report.remaining) {
-                report.quoted_name = &applied[index]->quoted_name;
-                report.remaining = decision.remaining;
-                report.reset_seconds = limit::seconds_rounded_up(decision.reset_after);
-            }
-        }
-        return Verdict::proceed;
+        co_await store_->decide_async({decision.checks.data(), decision.count},
+                                      {decision.outcomes.data(), decision.count}, monotonic_now(),
+                                      exchange.worker_index);
+        co_return conclude(exchange, decision);
     }
 
     void on_response(Exchange& exchange) const override {
@@ -174,6 +154,56 @@ class RateLimitStage final : public Stage {
     }
 
   private:
+    // The limits that apply to one request, and what the store said.
+    struct Decision {
+        std::array<limit::LimitCheck, limit::max_limits_per_section> checks;
+        std::array<const limit::LimitDefinition*, limit::max_limits_per_section> applied{};
+        std::array<const limit::CompiledPolicy*, limit::max_limits_per_section> policies{};
+        std::array<limit::LimitOutcome, limit::max_limits_per_section> outcomes;
+        std::size_t count = 0;
+    };
+
+    // False when no limit applies to the request.
+    bool prepare(const Exchange& exchange, Decision& decision) const {
+        for (const auto& limit : limits_) {
+            limit::KeyBuilder key;
+            key.add_bytes(limit.scope.bytes.data(), limit.scope.bytes.size());
+            if (!std::all_of(limit.key.begin(), limit.key.end(), [&](const auto& element) {
+                    return add_key_part(element, exchange, key);
+                })) {
+                continue;
+            }
+            auto index = decision.count++;
+            decision.policies[index] = &policy_for(limit, exchange);
+            decision.applied[index] = &limit;
+            decision.checks[index] = {key.digest(), limit.overflow_key,
+                                      &decision.policies[index]->gcra};
+        }
+        return decision.count != 0;
+    }
+
+    static Verdict conclude(Exchange& exchange, const Decision& decision) {
+        auto& report = exchange.rate_limit;
+        for (std::size_t index = 0; index < decision.count; ++index) {
+            note_policy(report, decision.policies[index]->policy_item);
+        }
+        for (std::size_t index = 0; index < decision.count; ++index) {
+            const auto& outcome = decision.outcomes[index];
+            if (!outcome.decision.admitted) {
+                return refuse(exchange, *decision.applied[index], outcome);
+            }
+        }
+        for (std::size_t index = 0; index < decision.count; ++index) {
+            const auto& admitted = decision.outcomes[index].decision;
+            if (report.quoted_name == nullptr || admitted.remaining < report.remaining) {
+                report.quoted_name = &decision.applied[index]->quoted_name;
+                report.remaining = admitted.remaining;
+                report.reset_seconds = limit::seconds_rounded_up(admitted.reset_after);
+            }
+        }
+        return Verdict::proceed;
+    }
+
     static Verdict refuse(Exchange& exchange, const limit::LimitDefinition& limit,
                           const limit::LimitOutcome& outcome) {
         auto& report = exchange.rate_limit;
@@ -185,6 +215,8 @@ class RateLimitStage final : public Stage {
         if (exchange.route != nullptr && exchange.route->metrics != nullptr) {
             exchange.route->metrics->record_rate_limited(exchange.worker_index);
         }
+        // A refusal because Redis is away (on_redis_failure: closed) is not
+        // logged per request: the store's transition line says it once.
         if (outcome.report_refusal) {
             report_security_event(exchange, refusal_event,
                                   outcome.counted_on_overflow ? "store_full" : limit.name);

@@ -17,6 +17,8 @@ namespace rampart::pipeline {
 //   headers: on_limit   or on_all_responses: RateLimit-Policy and RateLimit
 //                       on every response, not only on a 429
 //   max_keys: 100000    top level only: the counters the store holds at most
+//   store: {type: redis, ...}  top level only: counters shared through Redis
+//                       (limit/store_settings.hpp); the stage then awaits the store
 // A refusal is a 429 problem with Retry-After and a `rate_limited` security
 // event (once per key and window).
 StageFactory rate_limit_before_authentication_stage_factory();
