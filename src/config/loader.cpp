@@ -218,6 +218,9 @@ Observability read_logging(const Section& section) {
         logging.access_log = read_log_sink(*access, logging.access_log);
     }
     if (auto security = section.optional_section("security_log")) {
+        if (auto webhook = security->optional_section("webhook")) {
+            logging.security_webhook = read_webhook_settings(*webhook);
+        }
         logging.security_log = read_log_sink(*security, logging.security_log);
     }
     section.finish();
@@ -660,6 +663,9 @@ Settings read_settings(const Section& root) {
     settings.trusted_proxies = read_networks(root, "trusted_proxies");
     if (auto logging = root.optional_section("logging")) {
         settings.observability = read_logging(*logging);
+    }
+    if (auto anomaly = root.optional_section("anomaly")) {
+        settings.anomaly = read_anomaly_settings(*anomaly);
     }
     settings.drain_timeout = root.duration("drain_timeout", settings.drain_timeout, 0ms, 10min);
     if (auto upstreams = root.optional_section("upstreams")) {

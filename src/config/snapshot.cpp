@@ -190,8 +190,10 @@ std::string restart_only_changes(const Settings& running, const Settings& candid
     note(logs_a.access_log.enabled != logs_b.access_log.enabled ||
              logs_a.access_log.path != logs_b.access_log.path ||
              logs_a.security_log.enabled != logs_b.security_log.enabled ||
-             logs_a.security_log.path != logs_b.security_log.path,
+             logs_a.security_log.path != logs_b.security_log.path ||
+             logs_a.security_webhook != logs_b.security_webhook,
          "logging");
+    note(running.anomaly != candidate.anomaly, "anomaly");
     return changes;
 }
 

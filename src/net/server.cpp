@@ -15,6 +15,8 @@
 #include "limit/limit_definition.hpp"
 #include "net/health_checker.hpp"
 #include "net/worker.hpp"
+#include "observe/anomaly/anomaly_detector.hpp"
+#include "observe/webhook/security_event_webhook.hpp"
 
 namespace rampart::net {
 
@@ -50,6 +52,17 @@ Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions opti
     access_log_ = open_sink(logging.access_log);
     security_log_ = open_sink(logging.security_log);
     security_events_ = std::make_unique<observe::SecurityEvents>(security_log_.get());
+    if (logging.security_webhook) {
+        security_webhook_ = std::make_unique<observe::webhook::SecurityEventWebhook>(
+            *logging.security_webhook, *metrics_, *security_events_);
+        security_events_->set_forwarder(security_webhook_.get());
+    }
+    auto detector = std::make_unique<observe::anomaly::AnomalyDetector>(
+        snapshot_->settings().anomaly, snapshot_->settings().workers, *metrics_,
+        *security_events_);
+    if (detector->enabled()) {
+        anomaly_detector_ = std::move(detector);
+    }
     generation_.store(snapshot_->generation(), std::memory_order_release);
     apply_process_rate_limits(snapshot_->settings(), true);
 }
@@ -229,6 +242,9 @@ void Server::start_control_loop() {
                        asio::detached);
     }
     start_housekeeping();
+    if (anomaly_detector_) {
+        anomaly_detector_->start(control.io, [this] { return !draining(); });
+    }
     auto generation = snapshot_->generation();
     start_active_health_checks(control.io, snapshot_, [this, generation] {
         return !draining() && this->generation() == generation;
@@ -251,6 +267,9 @@ int Server::run() {
     }
     if (access_log_) {
         access_log_->flush();
+    }
+    if (security_webhook_) {
+        security_webhook_->drain(std::chrono::seconds(2));  // the last events, if it can
     }
     if (security_log_) {
         security_log_->flush();
