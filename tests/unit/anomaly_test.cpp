@@ -10,10 +10,14 @@
 #include <vector>
 
 #include "config/anomaly_settings.hpp"
+#include "limit/ban_list.hpp"
+#include "observe/anomaly/anomaly_detector.hpp"
 #include "observe/anomaly/failure_bursts.hpp"
 #include "observe/anomaly/rate_baseline.hpp"
 #include "observe/anomaly/traffic_baselines.hpp"
+#include "observe/metrics.hpp"
 #include "observe/security_events.hpp"
+#include "pipeline/exchange.hpp"
 #include "unit/config_error.hpp"
 
 namespace {
@@ -426,6 +430,42 @@ TEST(SecurityEventForwarding, WantedEventsReachTheForwarderEvenWithoutALog) {
     ASSERT_EQ(forwarder.lines.size(), 1u);
     EXPECT_NE(forwarder.lines[0].find("\"event\":\"client_failure_burst\""), std::string::npos);
     EXPECT_NE(forwarder.lines[0].find("\"kind\":\"401\""), std::string::npos);
+}
+
+TEST(AnomalyDetector, TheBanActionBansTheBurstingAddressForItsDuration) {
+    config::AnomalySettings settings;
+    settings.failure_bursts = burst_settings();
+    settings.failure_bursts.action = config::FailureBurstAction::ban;
+    settings.failure_bursts.ban_duration = 90s;
+    rampart::observe::Metrics metrics(1);
+    RecordingForwarder forwarder;
+    rampart::observe::SecurityEvents events(nullptr);
+    events.set_forwarder(&forwarder);
+    rampart::observe::anomaly::AnomalyDetector detector(settings, 1, metrics, events);
+    ASSERT_TRUE(detector.bans_on_burst());
+    rampart::limit::InProcessBanList bans;
+    detector.use_ban_list(bans);
+
+    rampart::pipeline::Exchange exchange;
+    exchange.client_address = boost::asio::ip::make_address("2001:db8:7:7::42");
+    exchange.response.result(401);
+    for (int failure = 0; failure < 5; ++failure) {
+        detector.record(exchange, 0);
+    }
+    auto now = rampart::limit::BanClock::now();
+    auto check = bans.check_address(boost::asio::ip::make_address("2001:db8:7:7::99"), now);
+    EXPECT_TRUE(check.banned) << "the whole /64";
+    EXPECT_GT(check.retry_after, 80s);
+    EXPECT_LE(check.retry_after, 90s);
+    EXPECT_FALSE(bans.check_address(bystander, now).banned);
+    auto list = bans.list(now);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].created_by, "auto:client_failure_burst");
+    ASSERT_EQ(forwarder.lines.size(), 1u);
+    EXPECT_NE(forwarder.lines[0].find("\"action\":\"ban\""), std::string::npos);
+    EXPECT_NE(metrics.render_prometheus().find(
+                  "rampart_anomaly_events_total{event=\"client_failure_burst\"} 1"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "limit/ban_list.hpp"
 #include "observe/metrics.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/exchange.hpp"
@@ -59,6 +60,30 @@ AnomalyDetector::AnomalyDetector(const config::AnomalySettings& settings, unsign
     if (enabled()) {
         metrics.add_renderer([this](std::string& out) { render_metrics(out); });
     }
+}
+
+void AnomalyDetector::use_ban_list(limit::BanList& bans) {
+    set_burst_action([&bans, this](const boost::asio::ip::address& client,
+                                   config::Duration ban_duration) {
+        limit::BanRequest request;
+        request.kind = limit::BanKind::address;
+        // An IPv6 host's ban covers its /64, as its failures were counted.
+        bool mapped = client.is_v6() && client.to_v6().is_v4_mapped();
+        request.target =
+            mapped ? boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, client.to_v6())
+                         .to_string()
+                   : client.to_string();
+        request.reason = "client_failure_burst";
+        request.created_by = "auto:client_failure_burst";
+        request.ttl = std::max(std::chrono::duration_cast<std::chrono::seconds>(ban_duration),
+                               std::chrono::seconds(1));
+        auto added = bans.add(request, limit::BanClock::now());
+        if (!added) {
+            // A full list: the burst is in the log; the ban could not be made.
+            events_.emit("ban_refused", nullptr,
+                         {{"client_ip", request.target}, {"reason", added.error().message}});
+        }
+    });
 }
 
 void AnomalyDetector::record(const pipeline::Exchange& exchange, unsigned worker) noexcept {

@@ -22,6 +22,9 @@
 namespace rampart::pipeline {
 struct Exchange;
 }
+namespace rampart::limit {
+class BanList;
+}
 
 namespace rampart::observe {
 class Metrics;
@@ -42,6 +45,14 @@ class AnomalyDetector {
 
     bool enabled() const noexcept { return baselines_ != nullptr || bursts_ != nullptr; }
     void set_burst_action(BurstAction action) { burst_action_ = std::move(action); }
+    // `action: ban`: a burst bans the client's address (an IPv6 client's /64)
+    // in `bans` for ban_duration, made by "auto:client_failure_burst". The
+    // list must outlive the detector.
+    void use_ban_list(limit::BanList& bans);
+    bool bans_on_burst() const noexcept {
+        return settings_.failure_bursts.enabled &&
+               settings_.failure_bursts.action == config::FailureBurstAction::ban;
+    }
 
     // Hot path, from worker `worker`, once the response is written. Never throws.
     void record(const pipeline::Exchange& exchange, unsigned worker) noexcept;
