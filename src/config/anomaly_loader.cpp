@@ -40,6 +40,13 @@ FailureBurstSettings read_failure_bursts(const Section& section) {
     bursts.action = section.choice<FailureBurstAction>(
         "action", {{"log", FailureBurstAction::log}, {"ban", FailureBurstAction::ban}},
         bursts.action);
+    if (bursts.action == FailureBurstAction::ban) {
+        // The detector can ban (AnomalyDetector::use_ban_list), but the server
+        // owns no ban list yet (branch h/bans): refuse rather than pretend.
+        section.fail("action",
+                     "ban needs the server's ban list, which this build does not have yet; use "
+                     "log");
+    }
     bursts.ban_duration =
         section.duration("ban_duration", bursts.ban_duration, 1s, std::chrono::hours(24 * 30));
     section.finish();

@@ -162,6 +162,18 @@ void Snapshot::compile_routes(observe::Metrics& metrics, const pipeline::StageSe
     }
 }
 
+namespace {
+
+// Where the section is written (its location) is no change.
+bool same_webhook(std::optional<WebhookSettings> a, std::optional<WebhookSettings> b) {
+    if (a && b) {
+        a->location = b->location;
+    }
+    return a == b;
+}
+
+}  // namespace
+
 std::string restart_only_changes(const Settings& running, const Settings& candidate) {
     std::string changes;
     auto note = [&changes](bool changed, const char* what) {
@@ -191,7 +203,7 @@ std::string restart_only_changes(const Settings& running, const Settings& candid
              logs_a.access_log.path != logs_b.access_log.path ||
              logs_a.security_log.enabled != logs_b.security_log.enabled ||
              logs_a.security_log.path != logs_b.security_log.path ||
-             logs_a.security_webhook != logs_b.security_webhook,
+             !same_webhook(logs_a.security_webhook, logs_b.security_webhook),
          "logging");
     note(running.anomaly != candidate.anomaly, "anomaly");
     return changes;

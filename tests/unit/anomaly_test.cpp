@@ -375,6 +375,10 @@ TEST(AnomalyConfig, ErrorsNameFileLineAndKey) {
                   with_anomaly("anomaly:\n  failure_bursts:\n    action: shout\n")),
               "test.yaml:14:13: anomaly.failure_bursts.action: must be one of: log, ban (got "
               "\"shout\")");
+    EXPECT_EQ(rampart::test::config_error_of(
+                  with_anomaly("anomaly:\n  failure_bursts:\n    action: ban\n")),
+              "test.yaml:14:13: anomaly.failure_bursts.action: ban needs the server's ban list, "
+              "which this build does not have yet; use log");
     EXPECT_NE(rampart::test::config_error_of(with_anomaly("anomaly:\n  baseline: {}\n"))
                   .find("anomaly.baseline"),
               std::string::npos);
