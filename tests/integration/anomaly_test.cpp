@@ -45,7 +45,9 @@ class AnomalyTest : public ::testing::Test {
     // Starts the gateway with `extra` top-level YAML and, when given, `webhook` (the keys of
     // logging.security_log.webhook, indented six spaces).
     void start(const std::string& extra, const std::string& webhook = "") {
-        auto text = gateway_config(port, admin_port, upstream.port(), routes, extra);
+        // The built-in token service is the issuer `auth: jwt` needs.
+        auto text = gateway_config(port, admin_port, upstream.port(), routes,
+                                   "token_service: {}\n" + extra);
         if (!webhook.empty()) {
             const std::string plain = "  security_log: {path: '{{dir}}/security.log'}\n";
             auto at = text.find(plain);
