@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/anomaly_settings.hpp"
+#include "config_error.hpp"
 #include "limit/ban_list.hpp"
 #include "observe/anomaly/anomaly_detector.hpp"
 #include "observe/anomaly/failure_bursts.hpp"
@@ -18,7 +19,6 @@
 #include "observe/metrics.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/exchange.hpp"
-#include "unit/config_error.hpp"
 
 namespace {
 
