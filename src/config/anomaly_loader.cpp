@@ -1,6 +1,9 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
 
 #include "config/anomaly_settings.hpp"
 
@@ -10,13 +13,33 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A decimal number such as 0.2, 3 or 1e-3.
+double read_real(const Section& section, std::string_view key, double fallback, double minimum,
+                 double maximum) {
+    auto text = section.optional_string(key);
+    if (!text) {
+        return fallback;
+    }
+    double number = 0;
+    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), number);
+    if (error != std::errc() || end != text->data() + text->size() || !std::isfinite(number)) {
+        section.fail(key, "must be a number (got \"" + *text + "\")");
+    }
+    if (number < minimum || number > maximum) {
+        std::ostringstream bounds;
+        bounds << "must be between " << minimum << " and " << maximum << " (got " << *text << ")";
+        section.fail(key, bounds.str());
+    }
+    return number;
+}
+
 TrafficBaselineSettings read_baselines(const Section& section) {
     TrafficBaselineSettings baselines;
     baselines.enabled = section.boolean("enabled", true);
     baselines.interval = section.duration("interval", baselines.interval, 100ms, 1h);
-    baselines.alpha = section.real("alpha", baselines.alpha, 0.001, 1.0);
-    baselines.k = section.real("k", baselines.k, 0.5, 100.0);
-    baselines.minimum_rate = section.real("minimum_rate", baselines.minimum_rate, 0.0, 1e9);
+    baselines.alpha = read_real(section, "alpha", baselines.alpha, 0.001, 1.0);
+    baselines.k = read_real(section, "k", baselines.k, 0.5, 100.0);
+    baselines.minimum_rate = read_real(section, "minimum_rate", baselines.minimum_rate, 0.0, 1e9);
     baselines.warmup =
         section.duration("warmup", baselines.warmup, 0ms, std::chrono::hours(24 * 7));
     baselines.per_route = section.boolean("per_route", baselines.per_route);
@@ -55,8 +78,13 @@ FailureBurstSettings read_failure_bursts(const Section& section) {
 
 }  // namespace
 
-AnomalySettings read_anomaly_settings(const Section& section) {
+AnomalySettings read_anomaly_settings(const Section& root) {
     AnomalySettings settings;
+    auto found = root.optional_section("anomaly");
+    if (!found) {
+        return settings;
+    }
+    const Section& section = *found;
     if (auto baselines = section.optional_section("baselines")) {
         settings.baselines = read_baselines(*baselines);
     }
@@ -67,7 +95,9 @@ AnomalySettings read_anomaly_settings(const Section& section) {
     return settings;
 }
 
-WebhookSettings read_webhook_settings(const Section& section) {
+namespace {
+
+WebhookSettings read_webhook(const Section& section) {
     WebhookSettings webhook;
     webhook.location = section.location();
     webhook.url = section.string("url");
@@ -100,6 +130,24 @@ WebhookSettings read_webhook_settings(const Section& section) {
     }
     section.finish();
     return webhook;
+}
+
+}  // namespace
+
+std::optional<WebhookSettings> read_security_webhook(const Section& root) {
+    auto logging = root.optional_section("logging");
+    if (!logging) {
+        return std::nullopt;
+    }
+    auto security = logging->optional_section("security_log");
+    if (!security) {
+        return std::nullopt;
+    }
+    auto webhook = security->optional_section("webhook");
+    if (!webhook) {
+        return std::nullopt;
+    }
+    return read_webhook(*webhook);
 }
 
 }  // namespace rampart::config

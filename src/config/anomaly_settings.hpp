@@ -66,9 +66,15 @@ struct WebhookSettings {
     bool operator==(const WebhookSettings&) const = default;
 };
 
-// Reads the top-level `anomaly` section (absent: both detectors off).
-AnomalySettings read_anomaly_settings(const Section& section);
-// Reads `logging.security_log.webhook`.
-WebhookSettings read_webhook_settings(const Section& section);
+// Both are read from the configuration's root (Settings::global_stage_section),
+// as the process-wide rate limits are: the loader reads them once to check
+// them (errors name file:line:key), the server to apply them. They are not
+// fields of Settings, so that the many files that include settings.hpp do
+// not depend on them.
+
+// The top-level `anomaly` section (absent: both detectors off).
+AnomalySettings read_anomaly_settings(const Section& root);
+// `logging.security_log.webhook`, if given.
+std::optional<WebhookSettings> read_security_webhook(const Section& root);
 
 }  // namespace rampart::config

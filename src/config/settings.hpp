@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "config/anomaly_settings.hpp"
 #include "config/auth_settings.hpp"
 #include "config/authorization_settings.hpp"
 #include "config/identity_header_settings.hpp"
@@ -110,8 +109,6 @@ struct LogSink {
 struct Observability {
     LogSink access_log;
     LogSink security_log{true, "stderr"};
-    // `security_log.webhook`: security events also POSTed to an HTTPS receiver.
-    std::optional<WebhookSettings> security_webhook;
     std::vector<std::string> redacted_headers;  // never logged, beyond the built-in list
 };
 
@@ -191,7 +188,6 @@ struct Settings {
     PathPolicy paths;
     std::vector<net::Cidr> trusted_proxies;
     Observability observability;
-    AnomalySettings anomaly;
     std::vector<Upstream> upstreams;
     std::vector<Route> routes;
     AuthSettings auth;

@@ -1,5 +1,7 @@
 #include "config/snapshot.hpp"
 
+#include "config/anomaly_settings.hpp"
+
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -164,8 +166,19 @@ void Snapshot::compile_routes(observe::Metrics& metrics, const pipeline::StageSe
 
 namespace {
 
+AnomalySettings anomaly_of(const Settings& settings) {
+    return settings.global_stage_section ? read_anomaly_settings(*settings.global_stage_section)
+                                         : AnomalySettings{};
+}
+
 // Where the section is written (its location) is no change.
-bool same_webhook(std::optional<WebhookSettings> a, std::optional<WebhookSettings> b) {
+bool same_webhook(const Settings& running, const Settings& candidate) {
+    auto webhook_of = [](const Settings& settings) -> std::optional<WebhookSettings> {
+        return settings.global_stage_section ? read_security_webhook(*settings.global_stage_section)
+                                             : std::nullopt;
+    };
+    auto a = webhook_of(running);
+    auto b = webhook_of(candidate);
     if (a && b) {
         a->location = b->location;
     }
@@ -203,9 +216,9 @@ std::string restart_only_changes(const Settings& running, const Settings& candid
              logs_a.access_log.path != logs_b.access_log.path ||
              logs_a.security_log.enabled != logs_b.security_log.enabled ||
              logs_a.security_log.path != logs_b.security_log.path ||
-             !same_webhook(logs_a.security_webhook, logs_b.security_webhook),
+             !same_webhook(running, candidate),
          "logging");
-    note(running.anomaly != candidate.anomaly, "anomaly");
+    note(anomaly_of(running) != anomaly_of(candidate), "anomaly");
     return changes;
 }
 

@@ -1,7 +1,6 @@
 #include "config/yaml_reader.hpp"
 
 #include <charconv>
-#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -353,25 +352,6 @@ std::int64_t Section::integer(std::string_view key, std::int64_t fallback, std::
     if (number < minimum || number > maximum) {
         fail(key, "must be between " + std::to_string(minimum) + " and " + std::to_string(maximum) +
                       " (got " + *text + ")");
-    }
-    return number;
-}
-
-double Section::real(std::string_view key, double fallback, double minimum,
-                     double maximum) const {
-    auto text = optional_string(key);
-    if (!text) {
-        return fallback;
-    }
-    double number = 0;
-    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), number);
-    if (error != std::errc() || end != text->data() + text->size() || !std::isfinite(number)) {
-        fail(key, "must be a number (got \"" + *text + "\")");
-    }
-    if (number < minimum || number > maximum) {
-        std::ostringstream bounds;
-        bounds << "must be between " << minimum << " and " << maximum << " (got " << *text << ")";
-        fail(key, bounds.str());
     }
     return number;
 }

@@ -65,8 +65,6 @@ class Section {
     std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t minimum,
                          std::int64_t maximum) const;
     std::int64_t integer(std::string_view key, std::int64_t minimum, std::int64_t maximum) const;
-    // A decimal number such as 0.2, 3 or 1e-3.
-    double real(std::string_view key, double fallback, double minimum, double maximum) const;
     bool boolean(std::string_view key, bool fallback) const;
     // "250ms", "10s", "5m", "2h", "365d"; a bare number is seconds.
     Duration duration(std::string_view key, Duration fallback, Duration minimum,

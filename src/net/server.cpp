@@ -52,13 +52,16 @@ Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions opti
     access_log_ = open_sink(logging.access_log);
     security_log_ = open_sink(logging.security_log);
     security_events_ = std::make_unique<observe::SecurityEvents>(security_log_.get());
-    if (logging.security_webhook) {
+    // Read from the root section, as the process-wide rate limits are.
+    const auto& root = *snapshot_->settings().global_stage_section;
+    if (auto webhook = config::read_security_webhook(root)) {
         security_webhook_ = std::make_unique<observe::webhook::SecurityEventWebhook>(
-            *logging.security_webhook, *metrics_, *security_events_);
+            *webhook, *metrics_, *security_events_);
         security_events_->set_forwarder(security_webhook_.get());
     }
     auto detector = std::make_unique<observe::anomaly::AnomalyDetector>(
-        snapshot_->settings().anomaly, snapshot_->settings().workers, *metrics_, *security_events_);
+        config::read_anomaly_settings(root), snapshot_->settings().workers, *metrics_,
+        *security_events_);
     // action: ban is refused at load until the server owns the ban list of
     // branch h/bans; then: if (detector->bans_on_burst()) detector->use_ban_list(*bans_);
     if (detector->enabled()) {

@@ -340,27 +340,29 @@ std::string with_anomaly(const std::string& section) {
 }
 
 TEST(AnomalyConfig, AbsentMeansOffAndASectionTurnsItsDetectorOnWithDefaults) {
-    auto off = config::load_settings_text(rampart::test::minimal_configuration, "test.yaml");
-    EXPECT_FALSE(off.anomaly.baselines.enabled);
-    EXPECT_FALSE(off.anomaly.failure_bursts.enabled);
-    EXPECT_FALSE(off.observability.security_webhook);
+    auto loaded = config::load_settings_text(rampart::test::minimal_configuration, "test.yaml");
+    auto off = config::read_anomaly_settings(*loaded.global_stage_section);
+    EXPECT_FALSE(off.baselines.enabled);
+    EXPECT_FALSE(off.failure_bursts.enabled);
+    EXPECT_FALSE(config::read_security_webhook(*loaded.global_stage_section));
 
-    auto on = config::load_settings_text(with_anomaly(R"(anomaly:
+    auto loaded_on = config::load_settings_text(with_anomaly(R"(anomaly:
   baselines: {interval: 100ms, alpha: 0.3, k: 3.5, minimum_rate: 2, warmup: 1s}
   failure_bursts: {window: 2s, threshold_401: 5}
 )"),
-                                         "test.yaml");
-    EXPECT_TRUE(on.anomaly.baselines.enabled);
-    EXPECT_EQ(on.anomaly.baselines.interval, 100ms);
-    EXPECT_DOUBLE_EQ(on.anomaly.baselines.alpha, 0.3);
-    EXPECT_DOUBLE_EQ(on.anomaly.baselines.k, 3.5);
-    EXPECT_DOUBLE_EQ(on.anomaly.baselines.minimum_rate, 2);
-    EXPECT_EQ(on.anomaly.baselines.warmup, 1s);
-    EXPECT_TRUE(on.anomaly.failure_bursts.enabled);
-    EXPECT_EQ(on.anomaly.failure_bursts.window, 2s);
-    EXPECT_EQ(on.anomaly.failure_bursts.threshold_401, 5u);
-    EXPECT_EQ(on.anomaly.failure_bursts.threshold_4xx, 100u);
-    EXPECT_EQ(on.anomaly.failure_bursts.action, config::FailureBurstAction::log);
+                                                "test.yaml");
+    auto on = config::read_anomaly_settings(*loaded_on.global_stage_section);
+    EXPECT_TRUE(on.baselines.enabled);
+    EXPECT_EQ(on.baselines.interval, 100ms);
+    EXPECT_DOUBLE_EQ(on.baselines.alpha, 0.3);
+    EXPECT_DOUBLE_EQ(on.baselines.k, 3.5);
+    EXPECT_DOUBLE_EQ(on.baselines.minimum_rate, 2);
+    EXPECT_EQ(on.baselines.warmup, 1s);
+    EXPECT_TRUE(on.failure_bursts.enabled);
+    EXPECT_EQ(on.failure_bursts.window, 2s);
+    EXPECT_EQ(on.failure_bursts.threshold_401, 5u);
+    EXPECT_EQ(on.failure_bursts.threshold_4xx, 100u);
+    EXPECT_EQ(on.failure_bursts.action, config::FailureBurstAction::log);
 }
 
 TEST(AnomalyConfig, ErrorsNameFileLineAndKey) {
@@ -396,8 +398,9 @@ TEST(WebhookConfig, ReadsTheSectionAndRefusesANonHttpsUrl) {
       initial_backoff: 50ms
 )"),
                                                "test.yaml");
-    ASSERT_TRUE(settings.observability.security_webhook);
-    const auto& webhook = *settings.observability.security_webhook;
+    auto read = config::read_security_webhook(*settings.global_stage_section);
+    ASSERT_TRUE(read);
+    const auto& webhook = *read;
     EXPECT_EQ(webhook.url, "https://127.0.0.1:9999/hooks/rampart");
     EXPECT_EQ(webhook.events.size(), 2u);
     EXPECT_EQ(webhook.bearer_token, "a-bearer-token");
