@@ -309,4 +309,63 @@ TEST_F(AnomalyTest, AReceiverThatNeverAnswersDelaysNoRequestAndTheQueueDropsAreC
     EXPECT_TRUE(gateway->wait_for_security_log("\"event\":\"webhook_delivery_failed\"", 1s));
 }
 
+TEST_F(AnomalyTest, WithABatchSizeTheWebhookPostsArraysOfEvents) {
+    RecordingUpstream receiver(receiver_tls(pki));
+    // The first POST is answered slowly: the events raised meanwhile queue up and leave
+    // together in the next one.
+    std::atomic<int> answers{0};
+    receiver.set_handler([&answers](const RecordedRequest&) {
+        UpstreamResponse response;
+        response.delay = ++answers == 1 ? 1s : 0s;
+        return response;
+    });
+    start(failure_bursts, "      url: https://127.0.0.1:" + std::to_string(receiver.port()) +
+                              "/hook\n      ca_file: " + pki.ca_cert + "\n      batch_size: 50\n");
+    for (int request = 0; request < 5; ++request) {
+        ASSERT_EQ(get("/protected"), 401u);
+    }
+    // Five authentication_failed events and one client_failure_burst, in one or more arrays.
+    auto delivered = [&receiver] {
+        std::size_t events = 0;
+        for (const auto& request : receiver.requests()) {
+            events += json::parse(request.body).as_array().size();
+        }
+        return events;
+    };
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (delivered() < 6 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_EQ(delivered(), 6u);
+    std::size_t largest_batch = 0;
+    std::size_t bursts = 0;
+    for (const auto& request : receiver.requests()) {
+        largest_batch = std::max(largest_batch, json::parse(request.body).as_array().size());
+        auto batch = json::parse(request.body);
+        for (const auto& event : batch.as_array()) {
+            bursts += event.at("event").as_string() == "client_failure_burst" ? 1 : 0;
+        }
+    }
+    EXPECT_EQ(bursts, 1u);
+    EXPECT_LE(receiver.request_count(), 3u) << "batched, not one POST per event";
+    EXPECT_GE(largest_batch, 3u);
+}
+
+TEST_F(AnomalyTest, TheAnomalySectionChangesOnlyWithARestart) {
+    start(failure_bursts);
+    gateway->rewrite_config(
+        gateway_config(port, admin_port, upstream.port(), routes,
+                       "token_service: {}\nanomaly:\n  failure_bursts: {threshold_401: 50}\n"));
+    auto refused =
+        http_request(admin_port, "POST", "/admin/reload",
+                     {{"Host", "localhost"}, {"Authorization", "Bearer " + test_admin_token}});
+    EXPECT_EQ(refused.status, 422u);
+    EXPECT_NE(refused.body.find("anomaly"), std::string::npos) << refused.body;
+    // The running detector stays: five 401s are still a burst.
+    for (int request = 0; request < 5; ++request) {
+        ASSERT_EQ(get("/protected"), 401u);
+    }
+    EXPECT_TRUE(gateway->wait_for_security_log("\"event\":\"client_failure_burst\""));
+}
+
 }  // namespace
