@@ -1,5 +1,7 @@
 #include "config/loader.hpp"
 
+#include "config/anomaly_settings.hpp"
+
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
@@ -218,6 +220,7 @@ Observability read_logging(const Section& section) {
         logging.access_log = read_log_sink(*access, logging.access_log);
     }
     if (auto security = section.optional_section("security_log")) {
+        security->claim("webhook");  // config/anomaly_settings.hpp reads it
         logging.security_log = read_log_sink(*security, logging.security_log);
     }
     section.finish();
@@ -661,6 +664,9 @@ Settings read_settings(const Section& root) {
     if (auto logging = root.optional_section("logging")) {
         settings.observability = read_logging(*logging);
     }
+    // Checked here; the server applies them (config/anomaly_settings.hpp).
+    read_anomaly_settings(root);
+    read_security_webhook(root);
     settings.drain_timeout = root.duration("drain_timeout", settings.drain_timeout, 0ms, 10min);
     if (auto upstreams = root.optional_section("upstreams")) {
         for (auto it = upstreams->node().begin(); it != upstreams->node().end(); ++it) {

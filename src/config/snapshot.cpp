@@ -1,5 +1,7 @@
 #include "config/snapshot.hpp"
 
+#include "config/anomaly_settings.hpp"
+
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -162,6 +164,29 @@ void Snapshot::compile_routes(observe::Metrics& metrics, const pipeline::StageSe
     }
 }
 
+namespace {
+
+AnomalySettings anomaly_of(const Settings& settings) {
+    return settings.global_stage_section ? read_anomaly_settings(*settings.global_stage_section)
+                                         : AnomalySettings{};
+}
+
+// Where the section is written (its location) is no change.
+bool same_webhook(const Settings& running, const Settings& candidate) {
+    auto webhook_of = [](const Settings& settings) -> std::optional<WebhookSettings> {
+        return settings.global_stage_section ? read_security_webhook(*settings.global_stage_section)
+                                             : std::nullopt;
+    };
+    auto a = webhook_of(running);
+    auto b = webhook_of(candidate);
+    if (a && b) {
+        a->location = b->location;
+    }
+    return a == b;
+}
+
+}  // namespace
+
 std::string restart_only_changes(const Settings& running, const Settings& candidate) {
     std::string changes;
     auto note = [&changes](bool changed, const char* what) {
@@ -190,7 +215,8 @@ std::string restart_only_changes(const Settings& running, const Settings& candid
     note(logs_a.access_log.enabled != logs_b.access_log.enabled ||
              logs_a.access_log.path != logs_b.access_log.path ||
              logs_a.security_log.enabled != logs_b.security_log.enabled ||
-             logs_a.security_log.path != logs_b.security_log.path,
+             logs_a.security_log.path != logs_b.security_log.path ||
+             !same_webhook(running, candidate),
          "logging");
     const auto& bans_a = running.abuse.bans;
     const auto& bans_b = candidate.abuse.bans;
@@ -200,6 +226,7 @@ std::string restart_only_changes(const Settings& running, const Settings& candid
          "abuse.bans");
     note(running.abuse.token_misuse.max_tracked != candidate.abuse.token_misuse.max_tracked,
          "abuse.token_misuse.max_tracked");
+    note(anomaly_of(running) != anomaly_of(candidate), "anomaly");
     return changes;
 }
 

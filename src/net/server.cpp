@@ -18,6 +18,8 @@
 #include "limit/redis_store.hpp"
 #include "net/health_checker.hpp"
 #include "net/worker.hpp"
+#include "observe/anomaly/anomaly_detector.hpp"
+#include "observe/webhook/security_event_webhook.hpp"
 
 namespace rampart::net {
 
@@ -57,6 +59,22 @@ Server::Server(std::shared_ptr<const config::Snapshot> first, ServerOptions opti
     access_log_ = open_sink(logging.access_log);
     security_log_ = open_sink(logging.security_log);
     security_events_ = std::make_unique<observe::SecurityEvents>(security_log_.get());
+    // Read from the root section, as the process-wide rate limits are.
+    const auto& root = *snapshot_->settings().global_stage_section;
+    if (auto webhook = config::read_security_webhook(root)) {
+        security_webhook_ = std::make_unique<observe::webhook::SecurityEventWebhook>(
+            *webhook, *metrics_, *security_events_);
+        security_events_->set_forwarder(security_webhook_.get());
+    }
+    auto detector = std::make_unique<observe::anomaly::AnomalyDetector>(
+        config::read_anomaly_settings(root), snapshot_->settings().workers, *metrics_,
+        *security_events_);
+    if (detector->bans_on_burst()) {
+        detector->use_ban_list(*bans_);
+    }
+    if (detector->enabled()) {
+        anomaly_detector_ = std::move(detector);
+    }
     generation_.store(snapshot_->generation(), std::memory_order_release);
     apply_process_rate_limits(snapshot_->settings(), true);
     // An administrator's bans outlive a restart; automatic ones start afresh.
@@ -266,6 +284,9 @@ void Server::start_control_loop() {
                        asio::detached);
     }
     start_housekeeping();
+    if (anomaly_detector_) {
+        anomaly_detector_->start(control.io, [this] { return !draining(); });
+    }
     auto generation = snapshot_->generation();
     start_active_health_checks(control.io, snapshot_, [this, generation] {
         return !draining() && this->generation() == generation;
@@ -288,6 +309,9 @@ int Server::run() {
     }
     if (access_log_) {
         access_log_->flush();
+    }
+    if (security_webhook_) {
+        security_webhook_->drain(std::chrono::seconds(2));  // the last events, if it can
     }
     if (security_log_) {
         security_log_->flush();

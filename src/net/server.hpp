@@ -23,6 +23,13 @@
 #include "observe/metrics.hpp"
 #include "observe/security_events.hpp"
 
+namespace rampart::observe::anomaly {
+class AnomalyDetector;
+}
+namespace rampart::observe::webhook {
+class SecurityEventWebhook;
+}
+
 namespace rampart::net {
 
 class Worker;
@@ -66,6 +73,8 @@ class Server {
     observe::Metrics& metrics() { return *metrics_; }
     observe::LogSink* access_log() { return access_log_.get(); }
     observe::SecurityEvents& security_events() { return *security_events_; }
+    // Null when the `anomaly` section enables no detector.
+    observe::anomaly::AnomalyDetector* anomaly_detector() { return anomaly_detector_.get(); }
     ConnectionLimiter& connections() { return connections_; }
     limit::BanList& bans() { return *bans_; }
     const std::string& admin_token() const { return options_.admin_token; }
@@ -94,6 +103,9 @@ class Server {
     std::unique_ptr<observe::LogSink> access_log_;
     std::unique_ptr<observe::LogSink> security_log_;
     std::unique_ptr<observe::SecurityEvents> security_events_;
+    // After security_events_: stopped (and destroyed) before the log it reports to.
+    std::unique_ptr<observe::webhook::SecurityEventWebhook> security_webhook_;
+    std::unique_ptr<observe::anomaly::AnomalyDetector> anomaly_detector_;
     ConnectionLimiter connections_;
 
     mutable std::mutex snapshot_mutex_;

@@ -25,6 +25,7 @@
 #include "net/upstream_proxy.hpp"
 #include "net/worker.hpp"
 #include "observe/access_log.hpp"
+#include "observe/anomaly/anomaly_detector.hpp"
 #include "pipeline/problem.hpp"
 #include "pipeline/stages/cors.hpp"
 #include "util/ascii.hpp"
@@ -488,6 +489,9 @@ class Connection {
         server.metrics().record_request(worker_.index(), *route_metrics,
                                         exchange.request.method_string(),
                                         exchange.response.result_int(), duration);
+        if (auto* detector = server.anomaly_detector()) {
+            detector->record(exchange, worker_.index());
+        }
         if (auto* log = server.access_log()) {
             std::string_view route_name = exchange.route != nullptr
                                               ? std::string_view(exchange.route->name)

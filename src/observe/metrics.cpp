@@ -200,6 +200,29 @@ void Metrics::set_extra_source(std::function<void(std::string&)> source) {
     extra_source_ = std::move(source);
 }
 
+void Metrics::add_renderer(std::function<void(std::string&)> renderer) {
+    std::lock_guard lock(registry_mutex_);
+    renderers_.push_back(std::move(renderer));
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Metrics::route_request_totals() const {
+    std::vector<std::pair<std::string, std::uint64_t>> totals;
+    std::lock_guard lock(registry_mutex_);
+    totals.reserve(routes_.size());
+    for (const auto& [name, route] : routes_) {
+        std::uint64_t total = 0;
+        for (unsigned shard = 0; shard < route->shard_count_; ++shard) {
+            for (const auto& by_method : route->shards_[shard].requests) {
+                for (const auto& counter : by_method) {
+                    total += counter.value();
+                }
+            }
+        }
+        totals.emplace_back(name, total);
+    }
+    return totals;
+}
+
 std::string Metrics::render_prometheus() const {
     std::string out;
     out.reserve(16 * 1024);
@@ -210,7 +233,18 @@ std::string Metrics::render_prometheus() const {
     if (extra_source_) {
         extra_source_(out);
     }
+    for (const auto& renderer : renderers_) {
+        renderer(out);
+    }
     return out;
+}
+
+void append_single_value_family(std::string& out, std::string_view name, std::string_view type,
+                                std::string_view help, std::uint64_t value) {
+    append_family_header(out, name, type, help);
+    out.append(name).append(" ");
+    append_number(out, value);
+    out.append("\n");
 }
 
 void Metrics::render_requests(std::string& out) const {

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rampart::observe {
@@ -147,6 +148,15 @@ class Metrics {
     // its own counters (the shared rate-limit store). Same lifetime rule.
     void set_extra_source(std::function<void(std::string&)> source);
 
+    // Renders more families at the end of each scrape (the anomaly detector's,
+    // the webhook's). Called under the registry mutex; must stay callable
+    // while Metrics lives.
+    void add_renderer(std::function<void(std::string&)> renderer);
+
+    // Requests answered per configured route since start (the unrouted
+    // excluded), summed over the workers: what traffic baselines learn from.
+    std::vector<std::pair<std::string, std::uint64_t>> route_request_totals() const;
+
     unsigned worker_count() const noexcept { return worker_count_; }
 
     // Text exposition format 0.0.4.
@@ -181,7 +191,12 @@ class Metrics {
     std::function<std::uint64_t()> dropped_log_lines_source_;
     std::function<std::uint64_t()> active_bans_source_;
     std::function<void(std::string&)> extra_source_;
+    std::vector<std::function<void(std::string&)>> renderers_;
 };
+
+// One counter or gauge family without labels, for add_renderer callers.
+void append_single_value_family(std::string& out, std::string_view name, std::string_view type,
+                                std::string_view help, std::uint64_t value);
 
 // Escapes a label value per the exposition format: \\, \" and \n.
 std::string escape_label_value(std::string_view value);

@@ -28,7 +28,7 @@ UtcTimestamp::UtcTimestamp(std::chrono::system_clock::time_point time) noexcept 
 
 void SecurityEvents::emit(std::string_view event, const pipeline::Exchange* exchange,
                           std::initializer_list<Field> fields) noexcept {
-    if (sink_ == nullptr) {
+    if (sink_ == nullptr && forwarder_ == nullptr) {
         return;
     }
     try {
@@ -62,7 +62,17 @@ void SecurityEvents::emit(std::string_view event, const pipeline::Exchange* exch
         for (const auto& [key, value] : fields) {
             put(key, value);
         }
-        sink_->write(boost::json::serialize(line));
+        auto text = boost::json::serialize(line);
+        if (forwarder_ != nullptr && forwarder_->wants(event)) {
+            if (sink_ == nullptr) {
+                forwarder_->forward(std::move(text));
+                return;
+            }
+            forwarder_->forward(text);  // a copy: the log gets the line too
+        }
+        if (sink_ != nullptr) {
+            sink_->write(std::move(text));
+        }
     } catch (...) {
         // A lost event beats a failed request; only allocation can throw here.
     }

@@ -20,11 +20,21 @@ struct Exchange;
 
 namespace rampart::observe {
 
+// Somewhere events go besides the log (the webhook). Called on the emitting
+// thread, so forward() must return at once: queue, never send.
+class SecurityEventForwarder {
+  public:
+    virtual ~SecurityEventForwarder() = default;
+    virtual bool wants(std::string_view event) const noexcept = 0;
+    virtual void forward(std::string line) noexcept = 0;
+};
+
 class SecurityEvents {
   public:
     using Field = std::pair<std::string_view, std::string_view>;
 
-    // A null sink (the security log is disabled) discards events unformatted.
+    // A null sink (the security log is disabled) and no forwarder: events are
+    // discarded unformatted.
     explicit SecurityEvents(LogSink* sink) noexcept : sink_(sink) {}
 
     // {"time":..., "event":..., "request_id", "client_ip", "method", "path",
@@ -36,8 +46,12 @@ class SecurityEvents {
 
     LogSink* sink() noexcept { return sink_; }
 
+    // Set before any thread emits; the forwarder must outlive every emit.
+    void set_forwarder(SecurityEventForwarder* forwarder) noexcept { forwarder_ = forwarder; }
+
   private:
     LogSink* sink_;
+    SecurityEventForwarder* forwarder_ = nullptr;
 };
 
 // "2025-06-01T12:34:56.789Z": RFC 3339, UTC, milliseconds, without touching
