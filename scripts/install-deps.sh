@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build ccache clang-14 lld-14 libclang-rt-14-dev llvm-14 clang-format pkg-config
+  build-essential cmake ninja-build ccache clang-14 lld-14 lld libclang-rt-14-dev llvm-14 clang-format pkg-config
   # libraries (DEVELOPERS.md, "Chosen dependencies")
   libboost1.81-all-dev libboost-json1.81-dev libssl-dev openssl libsodium-dev libyaml-cpp-dev libcli11-dev
   libsqlite3-dev libpq-dev libhiredis-dev redis-server libgtest-dev libgmock-dev libbenchmark-dev

@@ -4,6 +4,8 @@
 
 #include <string_view>
 
+#include "util/json_pointer.hpp"
+
 namespace rampart::validate {
 
 namespace json = boost::json;
@@ -24,19 +26,6 @@ bool declares_every_name(const json::value* additional) {
     }
     const auto* object = additional->if_object();
     return object != nullptr && !object->empty();
-}
-
-void append_token(std::string& pointer, std::string_view name) {
-    pointer += '/';
-    for (char c : name) {
-        if (c == '~') {
-            pointer += "~0";
-        } else if (c == '/') {
-            pointer += "~1";
-        } else {
-            pointer += c;
-        }
-    }
 }
 
 void collect_patterns(const json::value& node,
@@ -193,7 +182,7 @@ struct UndeclaredMembers::Walk {
                 declared = declares(*schema, name, member) || declared;
             }
             auto length = pointer.size();
-            append_token(pointer, name);
+            util::append_json_pointer_segment(pointer, name);
             if (!declared && has_properties) {
                 found.push_back({pointer, "undeclared"});
             } else {
