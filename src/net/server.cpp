@@ -15,6 +15,7 @@
 #include "config/loader.hpp"
 #include "limit/ban_events.hpp"
 #include "limit/limit_definition.hpp"
+#include "limit/redis_ban_list.hpp"
 #include "limit/redis_store.hpp"
 #include "net/health_checker.hpp"
 #include "net/worker.hpp"
@@ -89,6 +90,15 @@ void Server::observe_rate_limit_store() {
         return;
     }
     auto address = redis->settings().address + ":" + std::to_string(redis->settings().port);
+    auto* shared_bans = dynamic_cast<limit::RedisBanList*>(bans_.get());
+    if (shared_bans != nullptr) {
+        shared_bans->set_state_observer([this, address](bool up, std::string_view reason) {
+            // While Redis is away bans are enforced from this copy and new ones wait: say so once.
+            security_events_->emit(
+                "ban_store", nullptr,
+                {{"state", up ? "shared" : "local"}, {"redis", address}, {"reason", reason}});
+        });
+    }
     redis->set_transition_observer(
         [this, address](bool up, std::string_view reason, limit::RedisFailureMode mode) {
             // A Redis we can no longer reach changes how every limit is counted: say so once.
@@ -98,7 +108,12 @@ void Server::observe_rate_limit_store() {
                                     {"on_redis_failure", limit::failure_mode_name(mode)},
                                     {"reason", reason}});
         });
-    metrics_->set_extra_source([redis](std::string& out) { redis->render_metrics(out); });
+    metrics_->set_extra_source([redis, shared_bans](std::string& out) {
+        redis->render_metrics(out);
+        if (shared_bans != nullptr) {
+            shared_bans->render_metrics(out);
+        }
+    });
 }
 
 void Server::apply_process_rate_limits(const config::Settings& settings, bool at_start) {
@@ -284,6 +299,9 @@ void Server::start_control_loop() {
                        asio::detached);
     }
     start_housekeeping();
+    if (auto* shared_bans = dynamic_cast<limit::RedisBanList*>(bans_.get())) {
+        shared_bans->start(control.io.get_executor(), [this] { return !draining(); });
+    }
     if (anomaly_detector_) {
         anomaly_detector_->start(control.io, [this] { return !draining(); });
     }
