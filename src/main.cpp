@@ -24,6 +24,8 @@
 #include "limit/limit_definition.hpp"
 #include "limit/redis_ban_list.hpp"
 #include "limit/redis_store.hpp"
+#include "limit/redis_token_uses.hpp"
+#include "limit/token_use_tracker.hpp"
 #include "net/server.hpp"
 #include "observe/metrics.hpp"
 #include "util/request_id.hpp"
@@ -119,6 +121,10 @@ int serve(const std::string& config_file) {
     auth->attach_ban_list(bans.get());
     auto token_uses =
         std::make_unique<limit::TokenUseTracker>(settings.abuse.token_misuse.max_tracked);
+    if (auto process = limit::read_process_rate_limits(*settings.global_stage_section);
+        process.redis && settings.abuse.token_misuse.max_addresses > 0) {
+        token_uses->share_through(std::make_unique<limit::RedisTokenUses>(*process.redis));
+    }
     pipeline::StageServices services{auth.get(), settings.workers, rate_limits.get(), bans.get(),
                                      token_uses.get()};
     auto snapshot = config::Snapshot::build(std::move(settings), *metrics, 1, services);

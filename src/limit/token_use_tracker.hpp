@@ -28,6 +28,8 @@
 
 namespace rampart::limit {
 
+class RedisTokenUses;
+
 struct TokenUseSettings {
     unsigned max_addresses = 3;
     std::chrono::seconds window{10 * 60};
@@ -43,20 +45,31 @@ class TokenUseTracker {
         // and it was not reported within the last window: report it now.
         bool misuse_detected = false;
         unsigned distinct_addresses = 0;  // within the window, this use included
+        // Shared mode: this (credential, address) pair is new here within the
+        // window, or was last told to Redis half a window ago or more: worth
+        // one round trip. Known pairs cost none.
+        bool share = false;
+        KeyDigest address;
     };
 
     explicit TokenUseTracker(std::size_t max_tracked = 100'000);
+    ~TokenUseTracker();
 
     Observation record(const KeyDigest& credential, const boost::asio::ip::address& client,
                        unsigned max_addresses, std::chrono::seconds window, Clock::time_point now);
 
     std::size_t tracked() const;
+
+    // Shared mode (limit/redis_token_uses.hpp): set before the workers start.
+    void share_through(std::unique_ptr<RedisTokenUses> sharing);
+    RedisTokenUses* sharing() const noexcept { return sharing_.get(); }
     std::uint64_t untracked() const noexcept { return untracked_.load(std::memory_order_relaxed); }
 
   private:
     struct Use {
         KeyDigest address;
         Clock::time_point last_seen;
+        Clock::time_point shared_at;
     };
     struct Credential {
         std::vector<Use> uses;
@@ -75,6 +88,7 @@ class TokenUseTracker {
     std::size_t per_shard_capacity_;
     std::array<Shard, shard_count> shards_;
     std::atomic<std::uint64_t> untracked_{0};
+    std::unique_ptr<RedisTokenUses> sharing_;
 };
 
 }  // namespace rampart::limit

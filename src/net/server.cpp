@@ -17,10 +17,13 @@
 #include "limit/limit_definition.hpp"
 #include "limit/redis_ban_list.hpp"
 #include "limit/redis_store.hpp"
+#include "limit/redis_token_uses.hpp"
+#include "limit/token_use_tracker.hpp"
 #include "net/health_checker.hpp"
 #include "net/worker.hpp"
 #include "observe/anomaly/anomaly_detector.hpp"
 #include "observe/webhook/security_event_webhook.hpp"
+#include "pipeline/stages/ban.hpp"
 
 namespace rampart::net {
 
@@ -108,10 +111,14 @@ void Server::observe_rate_limit_store() {
                                     {"on_redis_failure", limit::failure_mode_name(mode)},
                                     {"reason", reason}});
         });
-    metrics_->set_extra_source([redis, shared_bans](std::string& out) {
+    auto* shared_token_uses = token_uses_ ? token_uses_->sharing() : nullptr;
+    metrics_->set_extra_source([redis, shared_bans, shared_token_uses](std::string& out) {
         redis->render_metrics(out);
         if (shared_bans != nullptr) {
             shared_bans->render_metrics(out);
+        }
+        if (shared_token_uses != nullptr) {
+            shared_token_uses->render_metrics(out);
         }
     });
 }
@@ -301,6 +308,13 @@ void Server::start_control_loop() {
     start_housekeeping();
     if (auto* shared_bans = dynamic_cast<limit::RedisBanList*>(bans_.get())) {
         shared_bans->start(control.io.get_executor(), [this] { return !draining(); });
+    }
+    if (auto* sharing = token_uses_ ? token_uses_->sharing() : nullptr) {
+        sharing->start(control.io.get_executor(), [this](const limit::TokenUseReport& use,
+                                                         unsigned distinct_addresses) {
+            pipeline::act_on_shared_token_misuse(use, distinct_addresses, bans_.get(), auth_.get(),
+                                                 *security_events_);
+        });
     }
     if (anomaly_detector_) {
         anomaly_detector_->start(control.io, [this] { return !draining(); });

@@ -186,4 +186,48 @@ TEST_F(SharedBans, WithRedisDownCopiesAreEnforcedAndNewBansFollowWhenItReturns) 
     }
 }
 
+std::size_t occurrences(const std::string& text, const std::string& part) {
+    std::size_t count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+        ++count;
+    }
+    return count;
+}
+
+// One API key used from 127.0.0.2 on the first instance, 127.0.0.3 on the
+// second and 127.0.0.4 on the first, with a limit of 2 addresses: neither
+// instance saw 3 addresses, Redis did. Detected once, by one instance; the
+// token ban it makes refuses the key on both.
+TEST_F(SharedBans, TokenUseFromSeveralAddressesAcrossInstancesIsDetectedOnce) {
+    start("abuse:\n  token_misuse: {max_addresses: 2, window: 1m, action: ban, ban_ttl: 10m}\n");
+    auto created = admin(*first, "POST", "/admin/api-keys", R"({"consumer":"billing"})");
+    ASSERT_EQ(created.status, 201u) << created.body;
+    auto key = std::string(json::parse(created.body).as_object().at("key").as_string());
+    HeaderList with_key{{"Authorization", "ApiKey " + key}};
+    EXPECT_EQ(status_from(*first, "127.0.0.2", "/keyed", with_key), 200u);
+    // The second instance reads the new key from the shared store within its refresh.
+    ASSERT_TRUE(
+        eventually([&] { return status_from(*second, "127.0.0.3", "/keyed", with_key) == 200u; }));
+    EXPECT_EQ(status_from(*first, "127.0.0.4", "/keyed", with_key), 200u);
+
+    // The crossing is counted in Redis after the request; the ban follows.
+    auto detected = [&] {
+        return occurrences(first->security_log() + second->security_log(),
+                           "\"event\":\"token_misuse_detected\"");
+    };
+    ASSERT_TRUE(eventually([&] { return detected() == 1; }));
+    EXPECT_TRUE(
+        eventually([&] { return status_from(*first, "127.0.0.2", "/keyed", with_key) == 403u; }));
+    EXPECT_TRUE(
+        eventually([&] { return status_from(*second, "127.0.0.3", "/keyed", with_key) == 403u; }));
+    auto all_logs = first->security_log() + second->security_log();
+    EXPECT_NE(all_logs.find("\"distinct_addresses\":\"3\""), std::string::npos) << all_logs;
+    EXPECT_NE(all_logs.find("\"counted\":\"shared\""), std::string::npos);
+    EXPECT_EQ(all_logs.find(key), std::string::npos);
+    auto bans = listed_bans(*second);
+    ASSERT_EQ(bans.size(), 1u);
+    EXPECT_EQ(bans[0].as_object().at("created_by").as_string(), "auto:token_misuse");
+    EXPECT_EQ(detected(), 1u);  // still one, after both instances acted on the ban
+}
+
 }  // namespace
