@@ -30,9 +30,8 @@
 #include <mutex>
 #include <string>
 
-#include "config/abuse_settings.hpp"
-#include "limit/limit_key.hpp"
 #include "limit/store_settings.hpp"
+#include "limit/token_use_tracker.hpp"
 
 namespace rampart::store::redis {
 class RedisConnection;
@@ -40,36 +39,26 @@ class RedisConnection;
 
 namespace rampart::limit {
 
-// One use worth telling Redis, with what acting on a crossing needs.
-struct TokenUseReport {
-    KeyDigest credential;  // keyed with the shared secret: the same on every instance
-    KeyDigest address;
-    std::string target;  // "jti:<id>", "api_key:<id>" or "sha256:<hex>": never the token
-    std::string subject;
-    std::int64_t expires_at = 0;  // the token's, seconds since the epoch; 0 unknown
-    config::TokenMisuseSettings settings;
-};
-
 // The Redis keys of a credential: its addresses and its "reported" flag.
 std::string token_uses_key(std::string_view key_prefix, const KeyDigest& credential);
 std::string token_uses_reported_key(std::string_view key_prefix, const KeyDigest& credential);
 std::string_view token_uses_script();
 
-class RedisTokenUses {
+class RedisTokenUses final : public TokenUseSharing {
   public:
     static constexpr std::size_t max_queued = 10'000;
     // Runs on the control thread for the one report that crossed the limit.
     using MisuseHandler = std::function<void(const TokenUseReport&, unsigned distinct_addresses)>;
 
     explicit RedisTokenUses(RedisStoreSettings settings);
-    ~RedisTokenUses();
+    ~RedisTokenUses() override;
 
     // Connects on `executor` (the control thread).
     void start(boost::asio::any_io_executor executor, MisuseHandler handler);
     // Whether Redis answers: if not, the caller detects locally.
-    bool available() const noexcept { return up_.load(std::memory_order_relaxed); }
+    bool available() const noexcept override { return up_.load(std::memory_order_relaxed); }
     // Any thread; never waits. A full queue drops the report (counted).
-    void report(TokenUseReport use) noexcept;
+    void report(TokenUseReport use) noexcept override;
 
     void render_metrics(std::string& out) const;
 

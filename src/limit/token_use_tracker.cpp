@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "limit/redis_token_uses.hpp"
-
 namespace rampart::limit {
 
 TokenUseTracker::TokenUseTracker(std::size_t max_tracked)
@@ -11,7 +9,7 @@ TokenUseTracker::TokenUseTracker(std::size_t max_tracked)
 
 TokenUseTracker::~TokenUseTracker() = default;
 
-void TokenUseTracker::share_through(std::unique_ptr<RedisTokenUses> sharing) {
+void TokenUseTracker::share_through(std::unique_ptr<TokenUseSharing> sharing) {
     sharing_ = std::move(sharing);
 }
 

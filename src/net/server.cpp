@@ -111,7 +111,8 @@ void Server::observe_rate_limit_store() {
                                     {"on_redis_failure", limit::failure_mode_name(mode)},
                                     {"reason", reason}});
         });
-    auto* shared_token_uses = token_uses_ ? token_uses_->sharing() : nullptr;
+    auto* shared_token_uses =
+        token_uses_ ? dynamic_cast<limit::RedisTokenUses*>(token_uses_->sharing()) : nullptr;
     metrics_->set_extra_source([redis, shared_bans, shared_token_uses](std::string& out) {
         redis->render_metrics(out);
         if (shared_bans != nullptr) {
@@ -309,7 +310,8 @@ void Server::start_control_loop() {
     if (auto* shared_bans = dynamic_cast<limit::RedisBanList*>(bans_.get())) {
         shared_bans->start(control.io.get_executor(), [this] { return !draining(); });
     }
-    if (auto* sharing = token_uses_ ? token_uses_->sharing() : nullptr) {
+    if (auto* sharing =
+            token_uses_ ? dynamic_cast<limit::RedisTokenUses*>(token_uses_->sharing()) : nullptr) {
         sharing->start(control.io.get_executor(), [this](const limit::TokenUseReport& use,
                                                          unsigned distinct_addresses) {
             pipeline::act_on_shared_token_misuse(use, distinct_addresses, bans_.get(), auth_.get(),

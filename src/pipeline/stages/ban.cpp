@@ -8,7 +8,6 @@
 #include "auth/auth_runtime.hpp"
 #include "limit/ban_events.hpp"
 #include "limit/ban_list.hpp"
-#include "limit/redis_token_uses.hpp"
 #include "limit/token_use_tracker.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
