@@ -386,6 +386,9 @@ bool InProcessBanList::put(const Ban& ban, BanTime now) {
     }
     std::unique_lock lock(mutex_);
     auto key = key_of(ban.kind, ban.target);
+    if (auto other = ids_.find(ban.id); other != ids_.end() && !(other->second == key)) {
+        erase_locked(entries_.find(other->second));  // the id named another target here
+    }
     if (auto found = entries_.find(key); found != entries_.end()) {
         Entry& entry = *found->second;
         if (entry.ban.id != ban.id) {
@@ -395,9 +398,6 @@ bool InProcessBanList::put(const Ban& ban, BanTime now) {
         entry.ban = ban;
         entry.expires_at_ns = nanoseconds_of(ban.expires_at);
         return true;
-    }
-    if (auto other = ids_.find(ban.id); other != ids_.end()) {
-        erase_locked(entries_.find(other->second));  // the same id on another target
     }
     return insert(ban, now).has_value();
 }

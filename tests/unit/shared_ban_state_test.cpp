@@ -133,7 +133,14 @@ TEST(SharedBanList, PutHoldsTheBanExactlyAndReplacesTheTargetsId) {
     EXPECT_EQ(list.find(replaced.id, now)->expires_at, now + 2h);
     EXPECT_FALSE(list.put(make_ban("ban_000000000000000c", BanKind::address, "127.0.0.9", now),
                           now));  // expired
+    // The same id now on another target: one ban, moved.
+    auto moved = make_ban(replaced.id, BanKind::address, "127.0.0.7", now + 2h);
+    ASSERT_TRUE(list.put(moved, now));
+    EXPECT_EQ(list.size(), 1u);
+    EXPECT_FALSE(list.check_address(boost::asio::ip::make_address("127.0.0.2"), now).banned);
+    EXPECT_TRUE(list.check_address(boost::asio::ip::make_address("127.0.0.7"), now).banned);
     ASSERT_TRUE(list.lift(replaced.id));
+    EXPECT_EQ(list.size(), 0u);
     EXPECT_FALSE(list.check_address(boost::asio::ip::make_address("127.0.0.2"), now).banned);
 }
 

@@ -99,20 +99,20 @@ std::string target_text(const CredentialName& name) {
 // the directory picks it up when it is done.
 void revoke_credential(auth::AuthRuntime& runtime, std::string_view form, std::string_view value,
                        std::int64_t expires_at) {
-    auto* pool_owner = &runtime;
+    auto* auth_runtime = &runtime;
     std::string id(value);
     bool api_key = form == "api_key";
     auto now = std::chrono::system_clock::now();
     auto expires = expires_at > 0
                        ? std::chrono::system_clock::time_point(std::chrono::seconds(expires_at))
                        : now + std::chrono::hours(24);
-    runtime.blocking_pool().post([pool_owner, id, api_key, now, expires] {
+    runtime.blocking_pool().post([auth_runtime, id, api_key, now, expires] {
         if (api_key) {
-            (void)pool_owner->store().revoke_api_key(id, now);
+            (void)auth_runtime->store().revoke_api_key(id, now);
         } else {
-            (void)pool_owner->store().add_access_token_revocation({id, expires});
+            (void)auth_runtime->store().add_access_token_revocation({id, expires});
         }
-        pool_owner->refresh();
+        auth_runtime->refresh();
     });
 }
 
