@@ -115,6 +115,13 @@ AdminEndpoint admin_endpoint(const config::Settings& settings, const BanOptions&
             throw CommandError("the admin listener is disabled in this configuration");
         }
         endpoint.host = settings.admin.address;
+        // A listener on every address is reached on loopback (and its
+        // certificate checked for that address).
+        if (endpoint.host == "0.0.0.0") {
+            endpoint.host = "127.0.0.1";
+        } else if (endpoint.host == "::" || endpoint.host == "[::]") {
+            endpoint.host = "::1";
+        }
         endpoint.port = std::to_string(settings.admin.port);
         endpoint.tls = settings.admin.tls.has_value();
     }
