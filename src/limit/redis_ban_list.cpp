@@ -93,6 +93,7 @@ void RedisBanList::enqueue(Change change) {
         pending_.pop_front();
         dropped_changes_.fetch_add(1, std::memory_order_relaxed);
     }
+    change.sequence = ++next_sequence_;
     pending_.push_back(std::move(change));
 }
 
@@ -110,7 +111,7 @@ void RedisBanList::seed_from_copy() {
     auto bans = local_.list(BanClock::now());
     std::lock_guard lock(pending_mutex_);
     for (auto& ban : bans) {
-        pending_.push_back({false, std::move(ban)});
+        pending_.push_back({false, std::move(ban), ++next_sequence_});
     }
 }
 
@@ -162,13 +163,13 @@ asio::awaitable<bool> RedisBanList::write_pending(redis::RedisConnection& connec
             co_return false;  // kept: written when Redis answers again
         }
         std::lock_guard lock(pending_mutex_);
-        // Only this loop takes changes out: the front is the one just written.
         // An error reply (say, a key of another type in the way) will not go
-        // better on a retry: it is dropped and counted.
+        // better on a retry: it is dropped and counted. The front is the
+        // change just written unless a full queue dropped it meanwhile.
         if (redis::is_error_reply(*result.reply)) {
             dropped_changes_.fetch_add(1, std::memory_order_relaxed);
         }
-        if (!pending_.empty()) {
+        if (!pending_.empty() && pending_.front().sequence == change.sequence) {
             pending_.pop_front();
         }
     }

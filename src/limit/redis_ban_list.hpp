@@ -89,6 +89,7 @@ class RedisBanList final : public BanList {
     struct Change {
         bool lift = false;
         Ban ban;
+        std::uint64_t sequence = 0;  // tells the written change from a newer front
     };
 
     boost::asio::awaitable<void> run(std::shared_ptr<store::redis::RedisConnection> connection,
@@ -113,6 +114,7 @@ class RedisBanList final : public BanList {
 
     mutable std::mutex pending_mutex_;
     std::deque<Change> pending_;
+    std::uint64_t next_sequence_ = 0;
     std::atomic<std::uint64_t> dropped_changes_{0};
     std::atomic<bool> up_{false};
     std::atomic<std::uint64_t> transitions_up_{0};
