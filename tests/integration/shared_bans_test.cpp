@@ -3,7 +3,9 @@
 // is refused by the other within the poll interval, listed there, lifted
 // there and admitted again on the first; expiry holds on both; with Redis
 // down each keeps enforcing its copy, never answers 5xx, and a ban added
-// meanwhile reaches the other instance when Redis is back.
+// meanwhile reaches the other instance when Redis is back; a flushed Redis
+// is seeded again from the copies; a token's addresses are counted across
+// both instances, and its misuse reported once.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -184,6 +186,19 @@ TEST_F(SharedBans, WithRedisDownCopiesAreEnforcedAndNewBansFollowWhenItReturns) 
     for (const auto* log : {&first, &second}) {
         EXPECT_EQ((*log)->access_log().find("\"status\":5"), std::string::npos);
     }
+}
+
+// A Redis emptied under running instances (FLUSHALL) gets their bans back: no ban is lost.
+TEST_F(SharedBans, AFlushedRedisIsSeededFromTheCopies) {
+    start();
+    auto id = add_ban(*first, R"({"kind":"subject","target":"usr_mallory","ttl":"10m"})");
+    ASSERT_TRUE(eventually([&] { return listed_bans(*second).size() == 1; }));
+    EXPECT_EQ(redis.command("FLUSHALL"), "OK");
+    EXPECT_TRUE(eventually([&] { return redis.command("EXISTS test:bans:version") == "1"; }));
+    EXPECT_EQ(redis.command("ZCARD test:bans:index"), "1");
+    auto listed = listed_bans(*second);
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].as_object().at("id").as_string(), id);
 }
 
 std::size_t occurrences(const std::string& text, const std::string& part) {
