@@ -28,7 +28,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "limit/store_settings.hpp"
 #include "limit/token_use_tracker.hpp"
