@@ -22,7 +22,10 @@
 #include "config/loader.hpp"
 #include "config/snapshot.hpp"
 #include "limit/limit_definition.hpp"
+#include "limit/redis_ban_list.hpp"
 #include "limit/redis_store.hpp"
+#include "limit/redis_token_uses.hpp"
+#include "limit/token_use_tracker.hpp"
 #include "net/server.hpp"
 #include "observe/metrics.hpp"
 #include "util/request_id.hpp"
@@ -93,6 +96,20 @@ std::unique_ptr<limit::RateLimitStore> make_rate_limit_store(const config::Setti
     return std::make_unique<limit::RedisStore>(*process.redis, settings.workers, options);
 }
 
+// In process, or shared through the rate limits' Redis (shared mode).
+std::unique_ptr<limit::BanList> make_ban_list(const config::Settings& settings) {
+    const auto& ban_settings = settings.abuse.bans;
+    limit::BanListOptions options{.max_entries = ban_settings.max_entries,
+                                  .default_ttl = ban_settings.default_ttl,
+                                  .max_ttl = ban_settings.max_ttl,
+                                  .report_interval = ban_settings.report_interval};
+    auto process = limit::read_process_rate_limits(*settings.global_stage_section);
+    if (process.redis) {
+        return std::make_unique<limit::RedisBanList>(options, *process.redis);
+    }
+    return std::make_unique<limit::InProcessBanList>(options);
+}
+
 int serve(const std::string& config_file) {
     auto settings = cli::load_settings(config_file);
     create_private_directory(settings.data_directory);
@@ -100,15 +117,14 @@ int serve(const std::string& config_file) {
     auto metrics = std::make_unique<observe::Metrics>(settings.workers);
     auto auth = std::make_unique<auth::AuthRuntime>(settings);
     auto rate_limits = make_rate_limit_store(settings);
-    const auto& ban_settings = settings.abuse.bans;
-    auto bans = std::make_unique<limit::InProcessBanList>(
-        limit::BanListOptions{.max_entries = ban_settings.max_entries,
-                              .default_ttl = ban_settings.default_ttl,
-                              .max_ttl = ban_settings.max_ttl,
-                              .report_interval = ban_settings.report_interval});
+    auto bans = make_ban_list(settings);
     auth->attach_ban_list(bans.get());
     auto token_uses =
         std::make_unique<limit::TokenUseTracker>(settings.abuse.token_misuse.max_tracked);
+    if (auto process = limit::read_process_rate_limits(*settings.global_stage_section);
+        process.redis && settings.abuse.token_misuse.max_addresses > 0) {
+        token_uses->share_through(std::make_unique<limit::RedisTokenUses>(*process.redis));
+    }
     pipeline::StageServices services{auth.get(), settings.workers, rate_limits.get(), bans.get(),
                                      token_uses.get()};
     auto snapshot = config::Snapshot::build(std::move(settings), *metrics, 1, services);

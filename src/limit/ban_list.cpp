@@ -380,6 +380,28 @@ void InProcessBanList::restore(const Ban& ban, BanTime now) {
     (void)insert(ban, now);
 }
 
+bool InProcessBanList::put(const Ban& ban, BanTime now) {
+    if (ban.expires_at <= now || !canonical_ban_target(ban.kind, ban.target)) {
+        return false;
+    }
+    std::unique_lock lock(mutex_);
+    auto key = key_of(ban.kind, ban.target);
+    if (auto other = ids_.find(ban.id); other != ids_.end() && !(other->second == key)) {
+        erase_locked(entries_.find(other->second));  // the id named another target here
+    }
+    if (auto found = entries_.find(key); found != entries_.end()) {
+        Entry& entry = *found->second;
+        if (entry.ban.id != ban.id) {
+            ids_.erase(entry.ban.id);
+            ids_.emplace(ban.id, key);
+        }
+        entry.ban = ban;
+        entry.expires_at_ns = nanoseconds_of(ban.expires_at);
+        return true;
+    }
+    return insert(ban, now).has_value();
+}
+
 BanResult<void> InProcessBanList::insert(Ban ban, BanTime now) {
     if (entries_.size() >= options_.max_entries) {
         sweep_locked(nanoseconds_of(now), nullptr);

@@ -164,6 +164,11 @@ class InProcessBanList final : public BanList {
     std::size_t size() const noexcept override { return count_.load(std::memory_order_relaxed); }
     const BanListOptions& options() const noexcept override { return options_; }
 
+    // Makes the list hold `ban` exactly (its id, expiry and reason), replacing
+    // a ban of the same target: a copy kept in step with a shared store.
+    // False when it is expired, not canonical, or the list is full.
+    bool put(const Ban& ban, BanTime now);
+
   private:
     struct Entry {
         Ban ban;

@@ -7,6 +7,12 @@ namespace rampart::limit {
 TokenUseTracker::TokenUseTracker(std::size_t max_tracked)
     : per_shard_capacity_(std::max<std::size_t>(1, max_tracked / shard_count)) {}
 
+TokenUseTracker::~TokenUseTracker() = default;
+
+void TokenUseTracker::share_through(std::unique_ptr<TokenUseSharing> sharing) {
+    sharing_ = std::move(sharing);
+}
+
 void TokenUseTracker::sweep(Shard& shard, std::chrono::seconds window, Clock::time_point now) {
     std::erase_if(shard.credentials, [&](const auto& entry) {
         const auto& uses = entry.second.uses;
@@ -42,8 +48,14 @@ TokenUseTracker::Observation TokenUseTracker::record(const KeyDigest& credential
     std::erase_if(uses, [&](const Use& use) { return now - use.last_seen >= window; });
     auto same = std::find_if(uses.begin(), uses.end(),
                              [&](const Use& use) { return use.address == address; });
+    Observation observation;
+    observation.address = address;
     if (same != uses.end()) {
         same->last_seen = now;
+        if (now - same->shared_at >= window / 2) {
+            same->shared_at = now;
+            observation.share = true;
+        }
     } else {
         if (uses.size() > max_addresses) {
             // Keep max_addresses + 1: enough to know it is over; drop the oldest.
@@ -51,9 +63,9 @@ TokenUseTracker::Observation TokenUseTracker::record(const KeyDigest& credential
                 return a.last_seen < b.last_seen;
             }));
         }
-        uses.push_back({address, now});
+        uses.push_back({address, now, now});
+        observation.share = true;
     }
-    Observation observation;
     observation.distinct_addresses = static_cast<unsigned>(uses.size());
     if (uses.size() > max_addresses && (!state.reported || now - state.reported_at >= window)) {
         state.reported = true;

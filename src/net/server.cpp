@@ -15,11 +15,15 @@
 #include "config/loader.hpp"
 #include "limit/ban_events.hpp"
 #include "limit/limit_definition.hpp"
+#include "limit/redis_ban_list.hpp"
 #include "limit/redis_store.hpp"
+#include "limit/redis_token_uses.hpp"
+#include "limit/token_use_tracker.hpp"
 #include "net/health_checker.hpp"
 #include "net/worker.hpp"
 #include "observe/anomaly/anomaly_detector.hpp"
 #include "observe/webhook/security_event_webhook.hpp"
+#include "pipeline/stages/ban.hpp"
 
 namespace rampart::net {
 
@@ -89,6 +93,15 @@ void Server::observe_rate_limit_store() {
         return;
     }
     auto address = redis->settings().address + ":" + std::to_string(redis->settings().port);
+    auto* shared_bans = dynamic_cast<limit::RedisBanList*>(bans_.get());
+    if (shared_bans != nullptr) {
+        shared_bans->set_state_observer([this, address](bool up, std::string_view reason) {
+            // While Redis is away bans are enforced from this copy and new ones wait: say so once.
+            security_events_->emit(
+                "ban_store", nullptr,
+                {{"state", up ? "shared" : "local"}, {"redis", address}, {"reason", reason}});
+        });
+    }
     redis->set_transition_observer(
         [this, address](bool up, std::string_view reason, limit::RedisFailureMode mode) {
             // A Redis we can no longer reach changes how every limit is counted: say so once.
@@ -98,7 +111,17 @@ void Server::observe_rate_limit_store() {
                                     {"on_redis_failure", limit::failure_mode_name(mode)},
                                     {"reason", reason}});
         });
-    metrics_->set_extra_source([redis](std::string& out) { redis->render_metrics(out); });
+    auto* shared_token_uses =
+        token_uses_ ? dynamic_cast<limit::RedisTokenUses*>(token_uses_->sharing()) : nullptr;
+    metrics_->set_extra_source([redis, shared_bans, shared_token_uses](std::string& out) {
+        redis->render_metrics(out);
+        if (shared_bans != nullptr) {
+            shared_bans->render_metrics(out);
+        }
+        if (shared_token_uses != nullptr) {
+            shared_token_uses->render_metrics(out);
+        }
+    });
 }
 
 void Server::apply_process_rate_limits(const config::Settings& settings, bool at_start) {
@@ -284,6 +307,17 @@ void Server::start_control_loop() {
                        asio::detached);
     }
     start_housekeeping();
+    if (auto* shared_bans = dynamic_cast<limit::RedisBanList*>(bans_.get())) {
+        shared_bans->start(control.io.get_executor(), [this] { return !draining(); });
+    }
+    if (auto* sharing =
+            token_uses_ ? dynamic_cast<limit::RedisTokenUses*>(token_uses_->sharing()) : nullptr) {
+        sharing->start(control.io.get_executor(), [this](const limit::TokenUseReport& use,
+                                                         unsigned distinct_addresses) {
+            pipeline::act_on_shared_token_misuse(use, distinct_addresses, bans_.get(), auth_.get(),
+                                                 *security_events_);
+        });
+    }
     if (anomaly_detector_) {
         anomaly_detector_->start(control.io, [this] { return !draining(); });
     }

@@ -121,6 +121,37 @@ TEST_F(AnomalyTest, ABurstOf401sFromOneAddressIsOneFailureBurstEvent) {
     EXPECT_EQ(events("client_failure_burst").size(), 1u);
 }
 
+// With action: ban the burst also bans the address (an automatic ban): its next connection is
+// closed at accept, another address is still served, and the ban is listed.
+TEST_F(AnomalyTest, ABurstWithActionBanBansTheAddress) {
+    start(
+        "anomaly:\n"
+        "  failure_bursts: {window: 10s, threshold_401: 5, threshold_4xx: 1000, action: ban,\n"
+        "                   ban_duration: 1m}\n");
+    TlsOptions attacker;
+    attacker.source_address = "127.0.0.2";
+    for (int request = 0; request < 5; ++request) {
+        ASSERT_EQ(https_request(port, "GET", "/protected", {}, {}, attacker).status, 401u);
+    }
+    ASSERT_TRUE(gateway->wait_for_security_log("\"event\":\"ban_added\""))
+        << gateway->security_log();
+    RawConnection next(port, attacker);
+    EXPECT_FALSE(next.connect(3s));
+    TlsOptions bystander;
+    bystander.source_address = "127.0.0.3";
+    EXPECT_EQ(https_request(port, "GET", "/open", {}, {}, bystander).status, 200u);
+    auto listed = http_request(admin_port, "GET", "/admin/bans",
+                               {{"Authorization", "Bearer " + test_admin_token}});
+    ASSERT_EQ(listed.status, 200u) << listed.body;
+    auto bans = json::parse(listed.body).as_object().at("bans").as_array();
+    ASSERT_EQ(bans.size(), 1u);
+    EXPECT_EQ(bans[0].as_object().at("target").as_string(), "127.0.0.2");
+    EXPECT_EQ(bans[0].as_object().at("created_by").as_string(), "auto:client_failure_burst");
+    auto bursts = events("client_failure_burst");
+    ASSERT_EQ(bursts.size(), 1u);
+    EXPECT_EQ(bursts[0].at("action").as_string(), "ban");
+}
+
 TEST_F(AnomalyTest, ASpikeOnAnIdleRouteIsATrafficAnomaly) {
     start(
         "anomaly:\n"

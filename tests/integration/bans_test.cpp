@@ -16,6 +16,7 @@
 #include "support/process.hpp"
 #include "support/raw_connection.hpp"
 #include "support/store_records.hpp"
+#include "support/test_pki.hpp"
 
 namespace {
 
@@ -239,6 +240,36 @@ TEST_F(Bans, TheCommandLineAddsListsAndLifts) {
     EXPECT_NE(listing.find("usr_mallory"), std::string::npos) << listing;
     run({"bans", "lift", id});
     EXPECT_TRUE(listed_bans().empty());
+}
+
+// With admin.tls the command speaks HTTPS and verifies the listener: by default against the data
+// directory's self-signed certificate the listener uses; a CA that did not sign it is refused.
+TEST_F(Bans, TheCommandLineSpeaksVerifiedTlsToAnAdminListenerWithTls) {
+    start("", "  tls: {self_signed: true}\n");
+    auto run = [&](std::vector<std::string> arguments, int expected_status = 0) {
+        arguments.push_back("-c");
+        arguments.push_back(stack->gateway->config_path());
+        Process process(rampart_binary(), arguments, stack->gateway->directory().path());
+        auto status = process.wait_for_exit(20s);
+        EXPECT_EQ(status, expected_status) << process.errors();
+        return std::make_pair(process.output(), process.errors());
+    };
+    auto id = run({"bans", "add", "127.0.0.2", "--ttl", "1h"}).first;
+    while (!id.empty() && (id.back() == '\n' || id.back() == '\r')) {
+        id.pop_back();
+    }
+    ASSERT_TRUE(id.starts_with("ban_")) << id;
+    EXPECT_TRUE(refused_at_accept("127.0.0.2"));
+    EXPECT_NE(run({"bans", "list"}).first.find(id), std::string::npos);
+
+    TempDir pki_directory;
+    auto pki = make_test_pki(pki_directory);
+    auto refused = run({"bans", "lift", id, "--admin-ca", pki.ca_cert}, 1);
+    EXPECT_NE(refused.second.find("certificate"), std::string::npos) << refused.second;
+    EXPECT_TRUE(refused_at_accept("127.0.0.2"));  // not lifted
+
+    run({"bans", "lift", id});
+    EXPECT_FALSE(refused_at_accept("127.0.0.2"));
 }
 
 // One address trying many usernames: a real ban on the list (liftable), and an event.

@@ -25,6 +25,10 @@ using namespace std::chrono_literals;
 
 const std::string key_secret = "0123456789abcdef0123456789abcdef";
 
+// The rate-limit store's transition lines (the shared ban list has its own, ban_store).
+const std::string store_shared = "\"event\":\"rate_limit_store\",\"state\":\"shared\"";
+const std::string store_fallback = "\"event\":\"rate_limit_store\",\"state\":\"fallback\"";
+
 std::string shared_limit_config(const RedisServer& redis, const std::string& on_failure,
                                 int instances, int burst, const std::string& more_store = "",
                                 const std::string& timeout = "1s") {
@@ -83,9 +87,9 @@ bool wait_for_shared_again(const Gateway& gateway, std::chrono::milliseconds tim
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         auto log = gateway.security_log();
-        auto fallback = log.find("\"state\":\"fallback\"");
+        auto fallback = log.find(store_fallback);
         if (fallback != std::string::npos &&
-            log.find("\"state\":\"shared\"", fallback) != std::string::npos) {
+            log.find(store_shared, fallback) != std::string::npos) {
             return true;
         }
         std::this_thread::sleep_for(50ms);
@@ -146,7 +150,7 @@ TEST(RedisRateLimit, TwoInstancesSharingOneRedisAdmitExactlyTheBurst) {
     }
     // One counter key and one refusal marker, under the prefix, expiring.
     EXPECT_EQ(redis.command("--scan --pattern 'test:rl:*' | wc -l"), "2");
-    EXPECT_EQ(first->security_log().find("\"state\":\"fallback\""), std::string::npos);
+    EXPECT_EQ(first->security_log().find(store_fallback), std::string::npos);
 }
 
 // A 429 for the outage, with Retry-After and a problem body: not a 5xx.
@@ -155,7 +159,7 @@ TEST(RedisRateLimit, ClosedRefusesWith429WhileRedisIsDownAndRecovers) {
     RecordingUpstream upstream;
     auto gateway = start_gateway(upstream, shared_limit_config(redis, "closed", 2, 100));
     EXPECT_EQ(status_of(*gateway), 200u);
-    EXPECT_TRUE(gateway->wait_for_security_log("\"state\":\"shared\""));
+    EXPECT_TRUE(gateway->wait_for_security_log(store_shared));
 
     redis.stop();
     for (int request = 0; request < 5; ++request) {
@@ -164,8 +168,7 @@ TEST(RedisRateLimit, ClosedRefusesWith429WhileRedisIsDownAndRecovers) {
         EXPECT_EQ(response.get("Retry-After"), "1");
         expect_problem(response);
     }
-    EXPECT_TRUE(gateway->wait_for_security_log("\"state\":\"fallback\""))
-        << gateway->security_log();
+    EXPECT_TRUE(gateway->wait_for_security_log(store_fallback)) << gateway->security_log();
     EXPECT_NE(gateway->security_log().find("\"on_redis_failure\":\"closed\""), std::string::npos);
     EXPECT_EQ(upstream.requests().size(), 1u);
 
@@ -236,7 +239,7 @@ TEST(RedisRateLimit, AHungRedisFallsBackAfterTheTimeout) {
     auto gateway =
         start_gateway(upstream, shared_limit_config(redis, "local", 1, 100, "", "100ms"));
     EXPECT_EQ(status_of(*gateway), 200u);
-    EXPECT_TRUE(gateway->wait_for_security_log("\"state\":\"shared\""));
+    EXPECT_TRUE(gateway->wait_for_security_log(store_shared));
 
     redis.pause();
     for (int request = 0; request < 4; ++request) {
@@ -249,8 +252,8 @@ TEST(RedisRateLimit, AHungRedisFallsBackAfterTheTimeout) {
     auto log = gateway->security_log();
     auto shared_lines = [](const std::string& text) {
         int count = 0;
-        for (auto at = text.find("\"state\":\"shared\""); at != std::string::npos;
-             at = text.find("\"state\":\"shared\"", at + 1)) {
+        for (auto at = text.find(store_shared); at != std::string::npos;
+             at = text.find(store_shared, at + 1)) {
             ++count;
         }
         return count;

@@ -464,8 +464,17 @@ TEST(AnomalyDetector, TheBanActionBansTheBurstingAddressForItsDuration) {
     auto list = bans.list(now);
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0].created_by, "auto:client_failure_burst");
-    ASSERT_EQ(forwarder.lines.size(), 1u);
-    EXPECT_NE(forwarder.lines[0].find("\"action\":\"ban\""), std::string::npos);
+    // The burst, and the ban_added every automatic ban writes.
+    ASSERT_EQ(forwarder.lines.size(), 2u);
+    auto burst_line = forwarder.lines[0].find("client_failure_burst") != std::string::npos
+                          ? forwarder.lines[0]
+                          : forwarder.lines[1];
+    auto ban_line = forwarder.lines[0].find("ban_added") != std::string::npos ? forwarder.lines[0]
+                                                                              : forwarder.lines[1];
+    EXPECT_NE(burst_line.find("\"event\":\"client_failure_burst\""), std::string::npos);
+    EXPECT_NE(burst_line.find("\"action\":\"ban\""), std::string::npos);
+    EXPECT_NE(ban_line.find("\"event\":\"ban_added\""), std::string::npos);
+    EXPECT_NE(ban_line.find("\"created_by\":\"auto:client_failure_burst\""), std::string::npos);
     EXPECT_NE(metrics.render_prometheus().find(
                   "rampart_anomaly_events_total{event=\"client_failure_burst\"} 1"),
               std::string::npos);

@@ -67,3 +67,29 @@ TEST(TokenUseTracker, TheTableIsBounded) {
 }
 
 }  // namespace
+
+namespace {
+
+// Shared mode: a pair goes to Redis when new here, then again only after half a window.
+TEST(TokenUseTracker, APairIsSharedWhenNewAndAgainAfterHalfAWindow) {
+    TokenUseTracker tracker;
+    EXPECT_TRUE(use(tracker, "jti:s", "127.0.0.2", start).share);
+    EXPECT_FALSE(use(tracker, "jti:s", "127.0.0.2", start + 1s).share);
+    EXPECT_FALSE(use(tracker, "jti:s", "127.0.0.2", start + 29s).share);
+    EXPECT_TRUE(use(tracker, "jti:s", "127.0.0.3", start + 29s).share);  // another address
+    EXPECT_TRUE(use(tracker, "jti:s", "127.0.0.2", start + 30s).share);
+    EXPECT_FALSE(use(tracker, "jti:s", "127.0.0.2", start + 31s).share);
+    // Gone from the window here: new again.
+    EXPECT_TRUE(use(tracker, "jti:s", "127.0.0.3", start + 100s).share);
+}
+
+TEST(TokenUseTracker, TheObservationNamesTheAddressAsAKey) {
+    TokenUseTracker tracker;
+    auto first = use(tracker, "jti:k", "2001:db8:1:2::1", start);
+    auto same_64 = use(tracker, "jti:k", "2001:db8:1:2::99", start + 1s);
+    auto other = use(tracker, "jti:k", "2001:db8:1:3::1", start + 2s);
+    EXPECT_EQ(first.address, same_64.address);
+    EXPECT_FALSE(first.address == other.address);
+}
+
+}  // namespace

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "limit/ban_events.hpp"
 #include "limit/ban_list.hpp"
 #include "observe/metrics.hpp"
 #include "observe/security_events.hpp"
@@ -78,7 +79,9 @@ void AnomalyDetector::use_ban_list(limit::BanList& bans) {
         request.ttl = std::max(std::chrono::duration_cast<std::chrono::seconds>(ban_duration),
                                std::chrono::seconds(1));
         auto added = bans.add(request, limit::BanClock::now());
-        if (!added) {
+        if (added) {
+            limit::report_ban(events_, "ban_added", *added);
+        } else {
             // A full list: the burst is in the log; the ban could not be made.
             events_.emit("ban_refused", nullptr,
                          {{"client_ip", request.target}, {"reason", added.error().message}});

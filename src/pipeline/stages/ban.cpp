@@ -95,6 +95,27 @@ std::string target_text(const CredentialName& name) {
     return std::string(name.form) + ":" + std::string(name.value);
 }
 
+// The store is blocking I/O: the revocation runs on the blocking pool, and
+// the directory picks it up when it is done.
+void revoke_credential(auth::AuthRuntime& runtime, std::string_view form, std::string_view value,
+                       std::int64_t expires_at) {
+    auto* auth_runtime = &runtime;
+    std::string id(value);
+    bool api_key = form == "api_key";
+    auto now = std::chrono::system_clock::now();
+    auto expires = expires_at > 0
+                       ? std::chrono::system_clock::time_point(std::chrono::seconds(expires_at))
+                       : now + std::chrono::hours(24);
+    runtime.blocking_pool().post([auth_runtime, id, api_key, now, expires] {
+        if (api_key) {
+            (void)auth_runtime->store().revoke_api_key(id, now);
+        } else {
+            (void)auth_runtime->store().add_access_token_revocation({id, expires});
+        }
+        auth_runtime->refresh();
+    });
+}
+
 }  // namespace
 
 Verdict refuse_banned(Exchange& exchange, const limit::BanCheck& check, std::string_view kind) {
@@ -162,8 +183,18 @@ Verdict IdentityGuard::check_misuse(Exchange& exchange) const {
     limit::KeyBuilder key;
     key.add(name.form);
     key.add(name.value);
-    auto seen = token_uses_->record(key.digest(), exchange.client_address, misuse_.max_addresses,
+    auto credential = key.digest();
+    auto seen = token_uses_->record(credential, exchange.client_address, misuse_.max_addresses,
                                     misuse_.window, limit::TokenUseTracker::Clock::now());
+    if (auto* sharing = token_uses_->sharing(); sharing != nullptr && sharing->available()) {
+        // Counted across instances in Redis, after this request: one instance
+        // acts, on the control thread (act_on_shared_token_misuse).
+        if (seen.share) {
+            sharing->report({credential, seen.address, target_text(name),
+                             exchange.identity->subject, exchange.identity->expires_at, misuse_});
+        }
+        return Verdict::proceed;
+    }
     if (!seen.misuse_detected) {
         return Verdict::proceed;
     }
@@ -202,28 +233,45 @@ Verdict IdentityGuard::check_misuse(Exchange& exchange) const {
         // The store is blocking I/O: the revocation runs on the blocking pool,
         // and the directory picks it up when it is done. This request, from
         // the address that gave the token away, is refused now.
-        auto* runtime = runtime_;
-        std::string id(name.value);
-        bool api_key = name.form == "api_key";
-        auto now = std::chrono::system_clock::now();
-        auto expires = exchange.identity->expires_at > 0
-                           ? std::chrono::system_clock::time_point(
-                                 std::chrono::seconds(exchange.identity->expires_at))
-                           : now + std::chrono::hours(24);
-        runtime->blocking_pool().post([runtime, id, api_key, now, expires] {
-            if (api_key) {
-                (void)runtime->store().revoke_api_key(id, now);
-            } else {
-                (void)runtime->store().add_access_token_revocation({id, expires});
-            }
-            runtime->refresh();
-        });
+        revoke_credential(*runtime_, name.form, name.value, exchange.identity->expires_at);
         set_problem(exchange, http::status::unauthorized, "Authentication is required.");
         exchange.response.set(http::field::www_authenticate,
                               "Bearer realm=\"rampart\", error=\"invalid_token\"");
         return Verdict::respond;
     }
     return Verdict::proceed;
+}
+
+void act_on_shared_token_misuse(const limit::TokenUseReport& use, unsigned distinct_addresses,
+                                limit::BanList* bans, auth::AuthRuntime* runtime,
+                                observe::SecurityEvents& events) {
+    auto colon = use.target.find(':');
+    std::string_view form = std::string_view(use.target).substr(0, colon);
+    std::string_view value = std::string_view(use.target).substr(colon + 1);
+    auto action = use.settings.action;
+    if (action == config::TokenMisuseAction::revoke && (runtime == nullptr || form == "sha256")) {
+        action = config::TokenMisuseAction::ban;  // nothing to revoke by: ban its digest
+    }
+    std::string_view action_name = action == config::TokenMisuseAction::event    ? "event"
+                                   : action == config::TokenMisuseAction::revoke ? "revoke"
+                                                                                 : "ban";
+    events.emit("token_misuse_detected", nullptr,
+                {{"credential", use.target},
+                 {"subject", use.subject},
+                 {"distinct_addresses", std::to_string(distinct_addresses)},
+                 {"window_seconds", std::to_string(use.settings.window.count())},
+                 {"action", action_name},
+                 {"counted", "shared"}});
+    if (action == config::TokenMisuseAction::ban && bans != nullptr) {
+        auto added = bans->add({limit::BanKind::token, use.target, "token_misuse",
+                                "auto:token_misuse", use.settings.ban_ttl, false},
+                               limit::BanClock::now());
+        if (added) {
+            limit::report_ban(events, "ban_added", *added);
+        }
+    } else if (action == config::TokenMisuseAction::revoke) {
+        revoke_credential(*runtime, form, value, use.expires_at);
+    }
 }
 
 StageFactory ban_stage_factory() {

@@ -22,7 +22,11 @@ namespace rampart::limit {
 class BanList;
 class TokenUseTracker;
 struct BanCheck;
+struct TokenUseReport;
 }  // namespace rampart::limit
+namespace rampart::observe {
+class SecurityEvents;
+}
 
 namespace rampart::pipeline {
 
@@ -32,6 +36,13 @@ StageFactory ban_stage_factory();
 
 // 403 "Temporarily banned." with Retry-After, and the report when due.
 Verdict refuse_banned(Exchange& exchange, const limit::BanCheck& check, std::string_view kind);
+
+// Shared mode: the one instance whose use crossed the limit in Redis
+// reports it and acts (ban, revoke), on the control thread. The request that
+// crossed has passed; the action refuses the next ones.
+void act_on_shared_token_misuse(const limit::TokenUseReport& use, unsigned distinct_addresses,
+                                limit::BanList* bans, auth::AuthRuntime* runtime,
+                                observe::SecurityEvents& events);
 
 class IdentityGuard {
   public:
