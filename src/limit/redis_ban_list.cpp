@@ -38,18 +38,6 @@ std::string milliseconds_text(BanTime time) {
         std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count());
 }
 
-// The control thread is not a request path: a slow Redis may take up to the
-// connect timeout (a full load of many bans is one larger reply).
-redis::ConnectionOptions connection_options(const RedisStoreSettings& settings) {
-    redis::ConnectionOptions options;
-    options.endpoint = {asio::ip::make_address(settings.address), settings.port};
-    options.password = settings.password;
-    options.database = settings.database;
-    options.connect_timeout = settings.connect_timeout;
-    options.command_timeout = std::max(settings.timeout, settings.connect_timeout);
-    return options;
-}
-
 std::string_view reply_text(const redisReply& reply) {
     return reply.type == REDIS_REPLY_STRING ? std::string_view(reply.str, reply.len)
                                             : std::string_view();
@@ -117,7 +105,12 @@ void RedisBanList::seed_from_copy() {
 
 void RedisBanList::start(asio::any_io_executor executor, std::function<bool()> running) {
     auto connection = redis::RedisConnection::start(
-        executor, connection_options(settings_),
+        executor,
+        redis_connection_options(
+            settings_,
+            // The control thread is not a request path: a slow Redis may take up to
+            // the connect timeout (a full load of many bans is one larger reply).
+            std::max(settings_.timeout, settings_.connect_timeout)),
         [this](bool up, std::string_view reason) { on_state(up, reason); });
     asio::co_spawn(executor, run(std::move(connection), std::move(running)), asio::detached);
 }

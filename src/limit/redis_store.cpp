@@ -16,16 +16,6 @@ namespace redis = store::redis;
 
 namespace {
 
-redis::ConnectionOptions connection_options(const RedisStoreSettings& settings) {
-    redis::ConnectionOptions options;
-    options.endpoint = {asio::ip::make_address(settings.address), settings.port};
-    options.password = settings.password;
-    options.database = settings.database;
-    options.connect_timeout = settings.connect_timeout;
-    options.command_timeout = settings.timeout;
-    return options;
-}
-
 void append_counter(std::string& out, std::string_view name, std::string_view labels,
                     std::uint64_t value) {
     out.append(name);
@@ -86,11 +76,12 @@ asio::awaitable<void> RedisStore::decide_async(std::span<const LimitCheck> check
     if (!connection) {
         // This worker's first decision: its connection lives on its executor.
         auto index = worker % slot_count_;
-        connection = redis::RedisConnection::start(co_await asio::this_coro::executor,
-                                                   connection_options(settings_),
-                                                   [this, index](bool up, std::string_view reason) {
-                                                       on_connection_state(index, up, reason);
-                                                   });
+        connection =
+            redis::RedisConnection::start(co_await asio::this_coro::executor,
+                                          redis_connection_options(settings_, settings_.timeout),
+                                          [this, index](bool up, std::string_view reason) {
+                                              on_connection_state(index, up, reason);
+                                          });
         slot.connection = connection;
     }
 

@@ -77,12 +77,8 @@ RedisTokenUses::~RedisTokenUses() = default;
 
 void RedisTokenUses::start(asio::any_io_executor executor, MisuseHandler handler) {
     handler_ = std::move(handler);
-    redis::ConnectionOptions options;
-    options.endpoint = {asio::ip::make_address(settings_.address), settings_.port};
-    options.password = settings_.password;
-    options.database = settings_.database;
-    options.connect_timeout = settings_.connect_timeout;
-    options.command_timeout = std::max(settings_.timeout, settings_.connect_timeout);
+    auto options =
+        redis_connection_options(settings_, std::max(settings_.timeout, settings_.connect_timeout));
     connection_ = redis::RedisConnection::start(
         executor, options, [this](bool up, std::string_view) { up_.store(up); });
     std::lock_guard lock(queue_mutex_);

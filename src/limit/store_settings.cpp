@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "store/redis/redis_connection.hpp"
+
 namespace rampart::limit {
 
 namespace {
@@ -108,6 +110,17 @@ std::optional<RedisStoreSettings> read_store_settings(const config::Section& rat
                                                           RedisFailureMode::local);
     store->finish();
     return settings;
+}
+
+store::redis::ConnectionOptions redis_connection_options(
+    const RedisStoreSettings& settings, std::chrono::milliseconds command_timeout) {
+    store::redis::ConnectionOptions options;
+    options.endpoint = {boost::asio::ip::make_address(settings.address), settings.port};
+    options.password = settings.password;
+    options.database = settings.database;
+    options.connect_timeout = settings.connect_timeout;
+    options.command_timeout = command_timeout;
+    return options;
 }
 
 }  // namespace rampart::limit

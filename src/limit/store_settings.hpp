@@ -10,6 +10,10 @@
 
 #include "config/yaml_reader.hpp"
 
+namespace rampart::store::redis {
+struct ConnectionOptions;
+}
+
 namespace rampart::limit {
 
 // What a decision does while Redis cannot answer.
@@ -36,6 +40,11 @@ struct RedisStoreSettings {
 };
 
 std::string_view failure_mode_name(RedisFailureMode mode);
+
+// The options of one connection to the configured Redis; the command timeout is the
+// caller's (a worker waits `timeout`, the control thread may wait longer).
+store::redis::ConnectionOptions redis_connection_options(const RedisStoreSettings& settings,
+                                                         std::chrono::milliseconds command_timeout);
 
 // Reads `store` of the top-level rate_limit section; null for the in-process
 // store (absent, or type: in_process). Throws config::ConfigError naming file,
