@@ -159,6 +159,17 @@ callgrind_calls() {  # callgrind_calls FILE REGEX
         END { print total + 0 }' "$1"
 }
 
+# With glibc, operator new calls malloc; tcmalloc's operator new allocates by
+# itself (callgrind names it "operator new[](unsigned long)", an alias of tc_new),
+# so it is counted too when the binary links tcmalloc.
+allocation_functions() {  # allocation_functions TARGET
+    local functions='malloc|calloc|realloc|memalign|aligned_alloc|posix_memalign'
+    if [ "$1" = rampart-tls ] && ldd "$RAMPART" | grep -q tcmalloc; then
+        functions="$functions|operator new(\\[\\])?\\(unsigned long(, std::align_val_t)?\\)"
+    fi
+    echo "^($functions)\$"
+}
+
 measure_instructions() {  # measure_instructions TARGET
     local target=$1 dir=$RUN_DIR/$1 pid out requests total
     mkdir -p "$dir"
@@ -174,7 +185,7 @@ measure_instructions() {  # measure_instructions TARGET
     total=$(awk '/^(summary|totals):/ { print $2; exit }' "$out")
     stop_last
     awk -v t="$target" -v n="$requests" -v i="$total" \
-        -v m="$(callgrind_calls "$out" '^(malloc|calloc|realloc|memalign|aligned_alloc|posix_memalign)$')" \
+        -v m="$(callgrind_calls "$out" "$(allocation_functions "$target")")" \
         -v f="$(callgrind_calls "$out" '^free$')" \
         -v w="$(callgrind_calls "$out" '^SSL_write(_ex)?$')" \
         -v r="$(callgrind_calls "$out" '^SSL_read(_ex)?$')" \
