@@ -19,9 +19,9 @@
 #include "net/framing.hpp"
 #include "net/message_writer.hpp"
 #include "net/path_normalizer.hpp"
-#include "net/read_deadline.hpp"
 #include "net/request_head_validator.hpp"
 #include "net/server.hpp"
+#include "net/socket_deadline.hpp"
 #include "net/upstream_proxy.hpp"
 #include "net/worker.hpp"
 #include "observe/access_log.hpp"
@@ -94,10 +94,9 @@ std::string_view buffer_text(const beast::flat_buffer& buffer) {
 // Reads until the end of the request head. Waiting for the first byte of a
 // follow-up request is bounded by the keep-alive timeout; from the first byte
 // on, the whole head must arrive within the header timeout (slowloris).
-asio::awaitable<HeadRead> read_head(beast::tcp_stream& tcp, ReadDeadline& read_deadline,
-                                    auto& stream, beast::flat_buffer& buffer,
-                                    const config::HttpLimits& limits, bool waiting_for_next_request,
-                                    std::size_t& head_size) {
+asio::awaitable<HeadRead> read_head(SocketDeadline& read_deadline, auto& stream,
+                                    beast::flat_buffer& buffer, const config::HttpLimits& limits,
+                                    bool waiting_for_next_request, std::size_t& head_size) {
     const auto maximum = max_head_bytes(limits);
     std::size_t searched = 0;
     auto deadline = std::chrono::steady_clock::now() + limits.header_timeout;
@@ -121,15 +120,15 @@ asio::awaitable<HeadRead> read_head(beast::tcp_stream& tcp, ReadDeadline& read_d
         if (space == 0) {
             co_return HeadRead::too_large;
         }
-        // Between requests the keep-alive expiry simply closes the socket; inside a
-        // head the deadline only cancels the read, so that 408 can still be written.
+        // Between requests the keep-alive expiry ends the connection without an
+        // answer; inside a head it is answered with 408.
         if (idle) {
-            tcp.expires_after(limits.keep_alive_timeout);
+            read_deadline.expires_after(limits.keep_alive_timeout);
         } else {
-            read_deadline.arm(deadline);
+            read_deadline.expires_at(deadline);
         }
         auto [error, read] = co_await stream.async_read_some(buffer.prepare(space), use_nothrow);
-        bool timed_out = !idle && read_deadline.disarm();
+        bool timed_out = !idle && read_deadline.fired();
         if (error) {
             co_return timed_out ? HeadRead::timed_out : HeadRead::closed;
         }
@@ -144,10 +143,10 @@ asio::awaitable<HeadRead> read_head(beast::tcp_stream& tcp, ReadDeadline& read_d
 // After a refusal the client may still be sending: half-close and drain for
 // a moment, so the kernel does not answer its bytes with a reset that would
 // destroy the response before the client reads it.
-asio::awaitable<void> lingering_close(beast::tcp_stream& tcp) {
+asio::awaitable<void> lingering_close(beast::tcp_stream& tcp, SocketDeadline& deadline) {
     boost::system::error_code ignored;
     tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-    tcp.expires_after(lingering_close_time);
+    deadline.expires_after(lingering_close_time);
     std::array<char, 4096> discard{};
     for (int reads = 0; reads < 256; ++reads) {
         auto [error, read] =
@@ -220,7 +219,7 @@ class Connection {
           peer_text_(peer_.to_string()),
           over_tls_(over_tls),
           client_certificate_(client_certificate),
-          read_deadline_(tcp),
+          deadline_(worker.deadlines(), tcp.socket()),
           buffer_(max_head_bytes(worker.current_snapshot()->settings().limits) +
                   read_buffer_slack) {}
 
@@ -234,8 +233,8 @@ class Connection {
             auto snapshot = worker_.current_snapshot();
             const auto& limits = snapshot->settings().limits;
             std::size_t head_size = 0;
-            auto head = co_await read_head(tcp_, read_deadline_, stream_, buffer_, limits,
-                                           served > 0, head_size);
+            auto head =
+                co_await read_head(deadline_, stream_, buffer_, limits, served > 0, head_size);
             registration->idle = false;
             if (head == HeadRead::closed) {
                 break;
@@ -247,7 +246,7 @@ class Connection {
             }
         }
         worker_.unregister_connection(registration);
-        co_await lingering_close(tcp_);
+        co_await lingering_close(tcp_, deadline_);
     }
 
   private:
@@ -405,7 +404,7 @@ class Connection {
         if (exchange.request.version() >= 11 &&
             util::equals_ignoring_case(exchange.request[http::field::expect], "100-continue")) {
             static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-            tcp_.expires_after(limits.send_timeout);
+            deadline_.expires_after(limits.send_timeout);
             auto [error, written] =
                 co_await asio::async_write(stream_, asio::buffer(continue_line), use_nothrow);
             if (error) {
@@ -427,10 +426,10 @@ class Connection {
         const auto body_started = std::chrono::steady_clock::now();
         std::uint64_t received = 0;
         while (!parser.is_done()) {
-            read_deadline_.arm(body_read_deadline(limits, body_started, received));
+            deadline_.expires_at(body_read_deadline(limits, body_started, received));
             auto [error, read] =
                 co_await http::async_read_some(stream_, buffer_, parser, use_nothrow);
-            bool timed_out = read_deadline_.disarm();
+            bool timed_out = deadline_.fired();
             received += read;
             if (!error) {
                 continue;
@@ -473,7 +472,7 @@ class Connection {
             response.prepare_payload();
         }
         response.keep_alive(keep_alive && !exchange.close_connection);
-        tcp_.expires_after(exchange.snapshot->settings().limits.send_timeout);
+        deadline_.expires_after(exchange.snapshot->settings().limits.send_timeout);
         auto [error, written] =
             co_await write_message(stream_, response, write_buffer_, request_id_field);
         record(exchange, written);
@@ -507,7 +506,7 @@ class Connection {
     std::string peer_text_;
     bool over_tls_;
     const ClientCertificate* client_certificate_;  // null: none verified
-    ReadDeadline read_deadline_;
+    SocketDeadline deadline_;                      // every read and write on the client connection
     beast::flat_buffer buffer_;
     std::string write_buffer_;  // the response being written; kept for the next one
 };
@@ -541,7 +540,8 @@ asio::awaitable<void> run_https_session(Worker& worker, asio::ip::tcp::socket so
         tcp.close();
         co_return;
     }
-    snapshot.reset();  // each request takes the snapshot current when it starts
+    tcp.expires_never();  // from here on, the worker's deadline sweep bounds every operation
+    snapshot.reset();     // each request takes the snapshot current when it starts
     // Once per connection: the certificate cannot change after the handshake
     // (renegotiation is off), and its names are all an authentication needs.
     auto client_certificate = verified_client_certificate(stream.native_handle());
@@ -565,9 +565,8 @@ asio::awaitable<void> run_redirect_session(Worker& worker, asio::ip::tcp::socket
     exchange.peer_address = exchange.client_address = peer_address(stream.socket());
     exchange.security_events = &worker.server().security_events();
     std::size_t head_size = 0;
-    ReadDeadline read_deadline(stream);
-    auto head = co_await read_head(stream, read_deadline, stream, buffer, settings.limits, false,
-                                   head_size);
+    SocketDeadline deadline(worker.deadlines(), stream.socket());
+    auto head = co_await read_head(deadline, stream, buffer, settings.limits, false, head_size);
     if (head == HeadRead::closed) {
         stream.close();
         co_return;
@@ -621,9 +620,9 @@ asio::awaitable<void> run_redirect_session(Worker& worker, asio::ip::tcp::socket
     exchange.response.set("X-Request-Id", exchange.request_id);
     exchange.response.prepare_payload();
     exchange.response.keep_alive(false);
-    stream.expires_after(settings.limits.send_timeout);
+    deadline.expires_after(settings.limits.send_timeout);
     co_await http::async_write(stream, exchange.response, use_nothrow);
-    co_await lingering_close(stream);
+    co_await lingering_close(stream, deadline);
 }
 
 }  // namespace rampart::net

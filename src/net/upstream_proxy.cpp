@@ -171,10 +171,6 @@ struct Attempt {
     bool reusable = false;
 };
 
-bool is_timeout(const boost::system::error_code& error) {
-    return error == boost::beast::error::timeout;
-}
-
 // With TLS 1.3 the client side of the handshake completes before the server
 // has checked the client certificate: a refusal (alert certificate_required)
 // arrives on the first read. Nothing was processed upstream, as with a
@@ -183,17 +179,20 @@ bool is_tls_refusal(const boost::system::error_code& error) {
     return error.category() == asio::error::get_ssl_category();
 }
 
+// The response timeout bounds the whole exchange, from the first byte written
+// to the last byte of the final response read.
 template <typename Stream>
 asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& connection,
-                                           pipeline::Exchange& exchange,
+                                           DeadlineSweep& deadlines, pipeline::Exchange& exchange,
                                            const config::Upstream& settings,
                                            std::uint64_t max_response_bytes,
                                            ExtraFields gateway_fields) {
-    connection.tcp().expires_after(settings.response_timeout);
+    SocketDeadline deadline(deadlines, connection.tcp().socket());
+    deadline.expires_after(settings.response_timeout);
     auto [write_error, written] =
         co_await write_message(stream, exchange.request, connection.write_buffer(), gateway_fields);
     if (write_error) {
-        if (is_timeout(write_error)) {
+        if (deadline.fired()) {
             co_return Attempt{AttemptOutcome::timed_out};
         }
         co_return Attempt{connection.reused ? AttemptOutcome::stale_connection
@@ -209,7 +208,7 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
         auto [read_error, read] =
             co_await http::async_read(stream, connection.buffer(), parser, use_nothrow);
         if (read_error) {
-            if (is_timeout(read_error)) {
+            if (deadline.fired()) {
                 co_return Attempt{AttemptOutcome::timed_out};
             }
             if (!connection.reused && is_tls_refusal(read_error)) {
@@ -246,6 +245,7 @@ asio::awaitable<bool> connect(UpstreamConnection& connection, const UpstreamClus
     }
     connection.tcp().socket().set_option(asio::ip::tcp::no_delay(true));
     if (!connection.is_tls()) {
+        connection.tcp().expires_never();  // the exchange's own deadline takes over
         co_return true;
     }
     prepare_upstream_tls_stream(connection.tls().native_handle(), connection.target().settings.host,
@@ -257,6 +257,7 @@ asio::awaitable<bool> connect(UpstreamConnection& connection, const UpstreamClus
         failure = AttemptOutcome::tls_failed;
         co_return false;
     }
+    connection.tcp().expires_never();  // the exchange's own deadline takes over
     co_return true;
 }
 
@@ -280,14 +281,14 @@ asio::awaitable<Attempt> attempt_once(pipeline::Exchange& exchange, Worker& work
     auto lines = gateway_fields.lines(
         settings.preserve_host ? std::string_view{} : std::string_view(target.host_header));
     auto max_response_bytes = exchange.snapshot->settings().limits.max_response_bytes;
+    auto& deadlines = worker.deadlines();
     auto attempt = connection->is_tls()
-                       ? co_await exchange_messages(connection->tls(), *connection, exchange,
-                                                    settings, max_response_bytes, lines)
-                       : co_await exchange_messages(connection->tcp(), *connection, exchange,
-                                                    settings, max_response_bytes, lines);
+                       ? co_await exchange_messages(connection->tls(), *connection, deadlines,
+                                                    exchange, settings, max_response_bytes, lines)
+                       : co_await exchange_messages(connection->tcp(), *connection, deadlines,
+                                                    exchange, settings, max_response_bytes, lines);
     if (attempt.outcome == AttemptOutcome::answered && attempt.reusable) {
         connection->reused = false;
-        connection->tcp().expires_never();
         pool.give_back(std::move(connection), cluster, exchange.snapshot->generation());
     }
     co_return attempt;

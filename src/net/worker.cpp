@@ -50,6 +50,7 @@ void Worker::start() {
     for (std::size_t i = 0; i < acceptors_.size(); ++i) {
         asio::co_spawn(io_, accept_loop(i), asio::detached);
     }
+    deadlines_.start();
     thread_ = std::thread([this] { io_.run(); });
 }
 

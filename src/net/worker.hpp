@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/snapshot.hpp"
+#include "net/socket_deadline.hpp"
 #include "net/upstream_pool.hpp"
 #include "net/upstream_proxy.hpp"
 
@@ -27,7 +28,7 @@ struct LiveConnection {
 };
 
 class Worker {
-public:
+  public:
     Worker(Server& server, unsigned index);
     ~Worker();
 
@@ -43,6 +44,7 @@ public:
     unsigned index() const { return index_; }
     boost::asio::io_context& io() { return io_; }
     UpstreamPool& upstream_pool() { return upstream_pool_; }
+    DeadlineSweep& deadlines() { return deadlines_; }
     pipeline::UpstreamFetcher& upstream_fetcher() { return upstream_fetcher_; }
 
     // The snapshot for a new request: refreshed when a reload bumped the generation.
@@ -51,12 +53,13 @@ public:
     std::list<LiveConnection>::iterator register_connection(boost::beast::tcp_stream* stream);
     void unregister_connection(std::list<LiveConnection>::iterator entry);
 
-private:
+  private:
     boost::asio::awaitable<void> accept_loop(std::size_t listener_index);
 
     Server& server_;
     unsigned index_;
     boost::asio::io_context io_{1};
+    DeadlineSweep deadlines_{io_};
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
     std::thread thread_;
     std::shared_ptr<const config::Snapshot> snapshot_;

@@ -443,6 +443,39 @@ TEST(HttpLimits, IdleKeepAliveConnectionIsClosed) {
     EXPECT_EQ(connection->read_all_until_close(0ms), "") << "nothing is sent on an idle close";
 }
 
+// After a refusal the gateway half-closes and drains what the client still sends for a
+// moment (the lingering close, 2 s), so that a reset does not destroy the answer. A client
+// that then neither sends nor closes is dropped at the end of that moment, not held open.
+TEST(HttpLimits, ARefusedClientThatStaysSilentIsDroppedAfterTheLingeringClose) {
+    GatewayStack stack(routes);
+    auto open_connections = [&stack] {
+        auto metrics = http_request(stack.admin_port, "GET", "/metrics").body;
+        auto line = metrics.find("\nrampart_open_connections ");
+        return line == std::string::npos
+                   ? -1
+                   : std::stoi(metrics.substr(
+                         line + std::string_view("\nrampart_open_connections ").size()));
+    };
+    auto connection = open_connection(stack.port);
+    ASSERT_TRUE(
+        connection->send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: "
+                         "1\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    auto response = connection->read_response(3s);
+    ASSERT_TRUE(response) << connection->error();
+    EXPECT_EQ(response->status, 400u);
+    auto refused = Clock::now();
+    EXPECT_EQ(open_connections(), 1);
+    int open = 1;
+    for (int poll = 0; poll < 40 && open != 0; ++poll) {  // at most 4 s
+        std::this_thread::sleep_for(100ms);
+        open = open_connections();
+    }
+    auto elapsed = seconds_since(refused);
+    EXPECT_EQ(open, 0) << "the silent client's connection is still open";
+    EXPECT_GE(elapsed, 1.5);
+    EXPECT_LT(elapsed, 3.5);
+}
+
 // HTTP-11: connection N+1 from one address is refused while N stay usable.
 TEST(HttpLimits, ConnectionsPerAddressAreCapped) {
     GatewayStack stack(routes, "limits: {max_connections_per_ip: 3}");
