@@ -26,9 +26,12 @@ const std::string routes =
     "  - path: /protected\n    methods: [GET]\n    upstream: app\n    auth: [jwt, api_key]\n"
     "    authorize: authenticated\n";
 
+// Rotation times are whole seconds (publish_at is truncated): with a lead of 1 s a
+// rotation made late in a second was pending for only a few milliseconds, and the
+// second rotate of RotatesSigningKeys could find it signing already.
 const std::string token_service =
     "token_service:\n"
-    "  signing: {publish_lead: 1s, jwks_max_age: 1s}\n";
+    "  signing: {publish_lead: 5s, jwks_max_age: 1s}\n";
 
 const std::string viewer_token = "viewer-token-for-the-dashboard-0123456789";
 
