@@ -4,12 +4,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 #include <array>
@@ -22,6 +20,7 @@
 #include "net/request_head_validator.hpp"
 #include "net/server.hpp"
 #include "net/socket_deadline.hpp"
+#include "net/tls_stream.hpp"
 #include "net/upstream_proxy.hpp"
 #include "net/worker.hpp"
 #include "observe/access_log.hpp"
@@ -143,19 +142,18 @@ asio::awaitable<HeadRead> read_head(SocketDeadline& read_deadline, auto& stream,
 // After a refusal the client may still be sending: half-close and drain for
 // a moment, so the kernel does not answer its bytes with a reset that would
 // destroy the response before the client reads it.
-asio::awaitable<void> lingering_close(beast::tcp_stream& tcp, SocketDeadline& deadline) {
+asio::awaitable<void> lingering_close(asio::ip::tcp::socket& socket, SocketDeadline& deadline) {
     boost::system::error_code ignored;
-    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     deadline.expires_after(lingering_close_time);
     std::array<char, 4096> discard{};
     for (int reads = 0; reads < 256; ++reads) {
-        auto [error, read] =
-            co_await tcp.socket().async_read_some(asio::buffer(discard), use_nothrow);
+        auto [error, read] = co_await socket.async_read_some(asio::buffer(discard), use_nothrow);
         if (error || read == 0) {
             break;
         }
     }
-    tcp.close();
+    socket.close(ignored);
 }
 
 bool has_credentials(const http::fields& request) {
@@ -210,21 +208,21 @@ void assign_request_id(pipeline::Exchange& exchange) {
 template <typename Stream>
 class Connection {
   public:
-    Connection(Worker& worker, Stream& stream, beast::tcp_stream& tcp, asio::ip::address peer,
-               bool over_tls, const ClientCertificate* client_certificate)
+    Connection(Worker& worker, Stream& stream, asio::ip::tcp::socket& socket,
+               asio::ip::address peer, bool over_tls, const ClientCertificate* client_certificate)
         : worker_(worker),
           stream_(stream),
-          tcp_(tcp),
+          socket_(socket),
           peer_(std::move(peer)),
           peer_text_(peer_.to_string()),
           over_tls_(over_tls),
           client_certificate_(client_certificate),
-          deadline_(worker.deadlines(), tcp.socket()),
+          deadline_(worker.deadlines(), socket),
           buffer_(max_head_bytes(worker.current_snapshot()->settings().limits) +
                   read_buffer_slack) {}
 
     asio::awaitable<void> serve() {
-        auto registration = worker_.register_connection(&tcp_);
+        auto registration = worker_.register_connection(&socket_);
         for (std::uint64_t served = 0;; ++served) {
             registration->idle = true;
             if (worker_.server().draining() && served > 0) {
@@ -246,7 +244,7 @@ class Connection {
             }
         }
         worker_.unregister_connection(registration);
-        co_await lingering_close(tcp_, deadline_);
+        co_await lingering_close(socket_, deadline_);
     }
 
   private:
@@ -501,7 +499,7 @@ class Connection {
 
     Worker& worker_;
     Stream& stream_;
-    beast::tcp_stream& tcp_;
+    asio::ip::tcp::socket& socket_;
     asio::ip::address peer_;
     std::string peer_text_;
     bool over_tls_;
@@ -524,29 +522,26 @@ asio::awaitable<void> run_https_session(Worker& worker, asio::ip::tcp::socket so
     auto snapshot = worker.current_snapshot();
     const auto& tls = snapshot->settings().listeners[listener_index].tls;
     auto peer = peer_address(socket);
-    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)),
-                                                *snapshot->listener_tls(listener_index));
-    // Asio turns SSL_MODE_RELEASE_BUFFERS on, which frees OpenSSL's record
-    // buffers after every record and allocates them again for the next: three
-    // 17 KiB allocations per keep-alive request (bench/count.sh). Keeping them
-    // costs about 34 KiB per connection, next to Asio's own 68 KiB of TLS buffers.
-    SSL_clear_mode(stream.native_handle(), SSL_MODE_RELEASE_BUFFERS);
-    auto& tcp = stream.next_layer();
-    tcp.expires_after(tls->handshake_timeout);
-    auto [handshake_error] =
-        co_await stream.async_handshake(asio::ssl::stream_base::server, use_nothrow);
-    worker.server().metrics().tls_handshake(worker.index(), !handshake_error);
-    if (handshake_error) {
-        tcp.close();
+    TlsStream stream(std::move(socket), *snapshot->listener_tls(listener_index));
+    if (!stream.valid()) {
+        worker.server().metrics().tls_handshake(worker.index(), false);
         co_return;
     }
-    tcp.expires_never();  // from here on, the worker's deadline sweep bounds every operation
-    snapshot.reset();     // each request takes the snapshot current when it starts
+    {
+        SocketDeadline handshake_deadline(worker.deadlines(), stream.socket());
+        handshake_deadline.expires_after(tls->handshake_timeout);
+        auto [handshake_error] = co_await stream.async_handshake(use_nothrow);
+        worker.server().metrics().tls_handshake(worker.index(), !handshake_error);
+        if (handshake_error) {
+            co_return;
+        }
+    }
+    snapshot.reset();  // each request takes the snapshot current when it starts
     // Once per connection: the certificate cannot change after the handshake
     // (renegotiation is off), and its names are all an authentication needs.
     auto client_certificate = verified_client_certificate(stream.native_handle());
-    Connection<beast::ssl_stream<beast::tcp_stream>> connection(
-        worker, stream, tcp, peer, true, client_certificate ? &*client_certificate : nullptr);
+    Connection<TlsStream> connection(worker, stream, stream.socket(), peer, true,
+                                     client_certificate ? &*client_certificate : nullptr);
     co_await connection.serve();
 }
 
@@ -554,7 +549,7 @@ asio::awaitable<void> run_redirect_session(Worker& worker, asio::ip::tcp::socket
                                            std::size_t listener_index) {
     auto snapshot = worker.current_snapshot();
     const auto& settings = snapshot->settings();
-    beast::tcp_stream stream(std::move(socket));
+    auto& stream = socket;
     beast::flat_buffer buffer;
     pipeline::Exchange exchange;
     exchange.snapshot = snapshot.get();
@@ -562,14 +557,13 @@ asio::awaitable<void> run_redirect_session(Worker& worker, asio::ip::tcp::socket
     exchange.started = std::chrono::steady_clock::now();
     exchange.wall_clock_start = std::chrono::system_clock::now();
     exchange.request_id = util::new_request_id();
-    exchange.peer_address = exchange.client_address = peer_address(stream.socket());
+    exchange.peer_address = exchange.client_address = peer_address(socket);
     exchange.security_events = &worker.server().security_events();
     std::size_t head_size = 0;
-    SocketDeadline deadline(worker.deadlines(), stream.socket());
+    SocketDeadline deadline(worker.deadlines(), socket);
     auto head = co_await read_head(deadline, stream, buffer, settings.limits, false, head_size);
     if (head == HeadRead::closed) {
-        stream.close();
-        co_return;
+        co_return;  // the socket closes with this frame
     }
     std::string location;
     if (head == HeadRead::complete) {
@@ -622,7 +616,7 @@ asio::awaitable<void> run_redirect_session(Worker& worker, asio::ip::tcp::socket
     exchange.response.keep_alive(false);
     deadline.expires_after(settings.limits.send_timeout);
     co_await http::async_write(stream, exchange.response, use_nothrow);
-    co_await lingering_close(stream, deadline);
+    co_await lingering_close(socket, deadline);
 }
 
 }  // namespace rampart::net

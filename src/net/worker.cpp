@@ -123,8 +123,8 @@ const std::shared_ptr<const config::Snapshot>& Worker::current_snapshot() {
     return snapshot_;
 }
 
-std::list<LiveConnection>::iterator Worker::register_connection(boost::beast::tcp_stream* stream) {
-    connections_.push_front(LiveConnection{stream, true});
+std::list<LiveConnection>::iterator Worker::register_connection(asio::ip::tcp::socket* socket) {
+    connections_.push_front(LiveConnection{socket, true});
     return connections_.begin();
 }
 
@@ -141,7 +141,8 @@ void Worker::begin_drain() {
         }
         for (auto& connection : connections_) {
             if (connection.idle) {
-                connection.stream->cancel();
+                boost::system::error_code ignored;
+                connection.socket->cancel(ignored);
             }
         }
     });

@@ -5,7 +5,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <list>
 #include <memory>
@@ -23,7 +22,7 @@ class Server;
 
 // A connection the worker can close when draining, if it sits idle.
 struct LiveConnection {
-    boost::beast::tcp_stream* stream = nullptr;
+    boost::asio::ip::tcp::socket* socket = nullptr;
     bool idle = true;
 };
 
@@ -50,7 +49,7 @@ class Worker {
     // The snapshot for a new request: refreshed when a reload bumped the generation.
     const std::shared_ptr<const config::Snapshot>& current_snapshot();
 
-    std::list<LiveConnection>::iterator register_connection(boost::beast::tcp_stream* stream);
+    std::list<LiveConnection>::iterator register_connection(boost::asio::ip::tcp::socket* socket);
     void unregister_connection(std::list<LiveConnection>::iterator entry);
 
   private:
