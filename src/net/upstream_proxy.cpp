@@ -83,19 +83,45 @@ bool is_listed_in_connection(const http::header<isRequest>& header, std::string_
     return false;
 }
 
-// One pass over the fields, without copying a name. The names a Connection
-// field lists are read from it while it is still there: it goes last.
+// One pass over the fields, without copying a name. The names the Connection
+// fields list are collected first, as views into those fields, which are
+// erased last; a list longer than the collection holds falls back to
+// scanning the Connection fields for each field.
 template <bool isRequest>
 void remove_connection_fields(http::header<isRequest>& header) {
+    constexpr std::size_t max_collected = 16;
+    std::array<std::string_view, max_collected> listed;
+    std::size_t listed_count = 0;
+    bool more_listed = false;
     bool has_connection = false;
     for (const auto& field : header) {
-        has_connection = has_connection || field.name() == http::field::connection;
+        if (field.name() != http::field::connection) {
+            continue;
+        }
+        has_connection = true;
+        for (auto token : http::token_list{field.value()}) {
+            if (is_gateway_field(token)) {
+                continue;
+            }
+            if (listed_count < max_collected) {
+                listed[listed_count++] = token;
+            } else {
+                more_listed = true;
+            }
+        }
     }
+    auto is_listed = [&](std::string_view name) {
+        for (std::size_t index = 0; index < listed_count; ++index) {
+            if (util::equals_ignoring_case(listed[index], name)) {
+                return true;
+            }
+        }
+        return more_listed && is_listed_in_connection(header, name);
+    };
     for (auto field = header.begin(); field != header.end();) {
         auto name = field->name();
         bool remove = name != http::field::connection &&
-                      (is_hop_by_hop(name) ||
-                       (has_connection && is_listed_in_connection(header, field->name_string())));
+                      (is_hop_by_hop(name) || (has_connection && is_listed(field->name_string())));
         field = remove ? header.erase(field) : std::next(field);
     }
     if (has_connection) {

@@ -21,8 +21,8 @@ struct ProxyTest : ::testing::Test {
     std::uint16_t admin_port = free_port();
 
     std::unique_ptr<Gateway> start(const std::string& routes, const std::string& extra = "") {
-        return std::make_unique<Gateway>(port, admin_port,
-                                         gateway_config(port, admin_port, upstream.port(), routes, extra));
+        return std::make_unique<Gateway>(
+            port, admin_port, gateway_config(port, admin_port, upstream.port(), routes, extra));
     }
 };
 
@@ -33,7 +33,8 @@ TEST_F(ProxyTest, KeepAliveOnBothSidesReusesOneUpstreamConnection) {
     RawConnection client(port, TlsOptions{});
     ASSERT_TRUE(client.connect());
     for (int i = 0; i < 5; ++i) {
-        ASSERT_TRUE(client.send(format_request("GET", "/items/" + std::to_string(i), {{"Host", "localhost"}})));
+        ASSERT_TRUE(client.send(
+            format_request("GET", "/items/" + std::to_string(i), {{"Host", "localhost"}})));
         auto response = client.read_response();
         ASSERT_TRUE(response);
         EXPECT_EQ(response->status, 200u);
@@ -65,10 +66,9 @@ TEST_F(ProxyTest, ForwardedHeadersAreSetAndClientCopiesReplaced) {
 
 TEST_F(ProxyTest, TrustedProxyChainGivesTheClientAddressAndRequestId) {
     auto gateway = start(simple_route("/whoami"), "trusted_proxies: [127.0.0.1/32]\n");
-    auto response = https_request(port, "GET", "/whoami",
-                                  {{"Host", "localhost"},
-                                   {"X-Forwarded-For", "198.51.100.9"},
-                                   {"X-Request-Id", "lb-1234"}});
+    auto response = https_request(
+        port, "GET", "/whoami",
+        {{"Host", "localhost"}, {"X-Forwarded-For", "198.51.100.9"}, {"X-Request-Id", "lb-1234"}});
     ASSERT_EQ(response.status, 200u);
     auto seen = upstream.requests().at(0);
     EXPECT_EQ(seen.get("X-Forwarded-For"), "198.51.100.9, 127.0.0.1");
@@ -102,13 +102,35 @@ TEST_F(ProxyTest, HopByHopAndConnectionListedFieldsNeverReachTheUpstream) {
     EXPECT_EQ(seen.get("Content-Length"), "17");
 }
 
+// The names a Connection field lists are collected (up to 16) before the fields are
+// filtered; a longer list must still remove every listed field, the last one included.
+TEST_F(ProxyTest, EveryFieldOfALongConnectionListIsRemoved) {
+    auto gateway = start(simple_route("/items"));
+    std::string listed = "keep-alive";
+    for (int index = 0; index < 20; ++index) {
+        listed += ", X-Listed-" + std::to_string(index);
+    }
+    auto response = https_request(port, "GET", "/items",
+                                  {{"Host", "localhost"},
+                                   {"Connection", listed},
+                                   {"X-Listed-0", "first"},
+                                   {"X-Listed-19", "last"},
+                                   {"X-Kept", "not listed"}});
+    ASSERT_EQ(response.status, 200u);
+    auto seen = upstream.requests().at(0);
+    EXPECT_FALSE(seen.has("X-Listed-0"));
+    EXPECT_FALSE(seen.has("X-Listed-19"));
+    EXPECT_EQ(seen.get("X-Kept"), "not listed");
+}
+
 TEST_F(ProxyTest, ChunkedRequestBodyGoesUpstreamWithContentLength) {
     auto gateway = start(simple_route("/items", "[POST]"));
     RawConnection client(port, TlsOptions{});
     ASSERT_TRUE(client.connect());
-    ASSERT_TRUE(client.send("POST /items HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
-                            "Content-Type: application/json\r\n\r\n"
-                            "5\r\n{\"a\":\r\n3\r\n12}\r\n0\r\n\r\n"));
+    ASSERT_TRUE(
+        client.send("POST /items HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+                    "Content-Type: application/json\r\n\r\n"
+                    "5\r\n{\"a\":\r\n3\r\n12}\r\n0\r\n\r\n"));
     auto response = client.read_response();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 200u);
@@ -141,7 +163,8 @@ TEST_F(ProxyTest, ResponseBannersAndHopByHopFieldsAreStripped) {
 
 TEST_F(ProxyTest, UnroutedRequestsAreNeverProxied) {
     auto gateway = start(simple_route("/items"));
-    for (auto target : {"/", "/items/1", "/v0/users", "/internal/metrics", "/swagger.json", "/metrics"}) {
+    for (auto target :
+         {"/", "/items/1", "/v0/users", "/internal/metrics", "/swagger.json", "/metrics"}) {
         auto response = https_request(port, "GET", target, {{"Host", "localhost"}});
         EXPECT_EQ(response.status, 404u) << target;
         EXPECT_EQ(response.get("Content-Type"), "application/problem+json") << target;
@@ -174,8 +197,7 @@ TEST_F(ProxyTest, UnreachableUpstreamIs502AndSlowUpstreamIs504) {
     config.replace(position, 21, "response_timeout: 300ms");
     Gateway gateway(port, admin_port, config);
     auto started = std::chrono::steady_clock::now();
-    auto response = https_request(port, "GET", "/slow",
-                                  {{"Host", "localhost"}});
+    auto response = https_request(port, "GET", "/slow", {{"Host", "localhost"}});
     auto elapsed = std::chrono::steady_clock::now() - started;
     EXPECT_EQ(response.status, 504u);
     // GET is idempotent: one retry (retries: 1 by default), each bounded by the timeout.
@@ -215,7 +237,8 @@ TEST_F(ProxyTest, IdempotentRequestsMoveToAnotherTargetNonIdempotentDoNot) {
     auto posts_before = upstream.request_count();
     int bad_gateways = 0;
     for (int i = 0; i < 4; ++i) {
-        bad_gateways += https_request(port, "POST", "/items", {{"Host", "localhost"}}, "{}").status == 502u;
+        bad_gateways +=
+            https_request(port, "POST", "/items", {{"Host", "localhost"}}, "{}").status == 502u;
     }
     EXPECT_GE(bad_gateways, 1);
     EXPECT_EQ(upstream.request_count() - posts_before, static_cast<std::size_t>(4 - bad_gateways));
@@ -226,7 +249,8 @@ TEST_F(ProxyTest, UpstreamErrorsAreMaskedByDefault) {
         UpstreamResponse response;
         response.status = 500;
         response.headers = {{"Content-Type", "text/plain"}};
-        response.body = "Traceback (most recent call last): File /srv/app/orders.py line 42 psycopg2";
+        response.body =
+            "Traceback (most recent call last): File /srv/app/orders.py line 42 psycopg2";
         return response;
     });
     auto gateway = start(simple_route("/crash"));
