@@ -308,11 +308,15 @@ asio::awaitable<Attempt> attempt_once(pipeline::Exchange& exchange, Worker& work
         settings.preserve_host ? std::string_view{} : std::string_view(target.host_header));
     auto max_response_bytes = exchange.snapshot->settings().limits.max_response_bytes;
     auto& deadlines = worker.deadlines();
-    auto attempt = connection->is_tls()
-                       ? co_await exchange_messages(connection->tls(), *connection, deadlines,
-                                                    exchange, settings, max_response_bytes, lines)
-                       : co_await exchange_messages(connection->tcp(), *connection, deadlines,
-                                                    exchange, settings, max_response_bytes, lines);
+    // A plain connection is used through its socket: the deadline bounds the
+    // exchange, and Beast's tcp_stream would only wrap each read and write in
+    // an operation of its own.
+    auto attempt =
+        connection->is_tls()
+            ? co_await exchange_messages(connection->tls(), *connection, deadlines, exchange,
+                                         settings, max_response_bytes, lines)
+            : co_await exchange_messages(connection->tcp().socket(), *connection, deadlines,
+                                         exchange, settings, max_response_bytes, lines);
     if (attempt.outcome == AttemptOutcome::answered && attempt.reusable) {
         connection->reused = false;
         pool.give_back(std::move(connection), cluster, exchange.snapshot->generation());
