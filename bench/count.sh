@@ -164,7 +164,8 @@ callgrind_calls() {  # callgrind_calls FILE REGEX
 # so it is counted too when the binary links tcmalloc.
 allocation_functions() {  # allocation_functions TARGET
     local functions='malloc|calloc|realloc|memalign|aligned_alloc|posix_memalign'
-    if [ "$1" = rampart-tls ] && ldd "$RAMPART" | grep -q tcmalloc; then
+    # grep -q would stop reading early: ldd then fails with SIGPIPE, and pipefail with it.
+    if [ "$1" = rampart-tls ] && ldd "$RAMPART" | grep tcmalloc >/dev/null; then
         functions="$functions|operator new(\\[\\])?\\(unsigned long(, std::align_val_t)?\\)"
     fi
     echo "^($functions)\$"
