@@ -121,42 +121,43 @@ const BIO_METHOD* received_bio_method() {
 
 }  // namespace
 
-TlsStep tls_handshake_step(SSL* ssl) {
+namespace {
+
+// One OpenSSL call: `call` returns 1 on success and stores the bytes moved.
+template <typename Call>
+TlsStep attempt(SSL* ssl, Call call) {
     forget_earlier_errors();
     errno = 0;
-    int result = SSL_do_handshake(ssl);
+    std::size_t bytes = 0;
+    int result = call(bytes);
     if (result == 1) {
-        return TlsStep{};
+        return TlsStep{TlsStep::Next::done, {}, bytes};
     }
     return classify_failure(ssl, result);
+}
+
+}  // namespace
+
+TlsStep tls_handshake_step(SSL* ssl) {
+    return attempt(ssl, [ssl](std::size_t&) { return SSL_do_handshake(ssl); });
 }
 
 TlsStep tls_read_step(SSL* ssl, asio::mutable_buffer buffer) {
     if (buffer.size() == 0) {
         return TlsStep{};
     }
-    forget_earlier_errors();
-    errno = 0;
-    std::size_t read = 0;
-    int result = SSL_read_ex(ssl, buffer.data(), buffer.size(), &read);
-    if (result == 1) {
-        return TlsStep{TlsStep::Next::done, {}, read};
-    }
-    return classify_failure(ssl, result);
+    return attempt(ssl, [ssl, buffer](std::size_t& read) {
+        return SSL_read_ex(ssl, buffer.data(), buffer.size(), &read);
+    });
 }
 
 TlsStep tls_write_step(SSL* ssl, asio::const_buffer buffer) {
     if (buffer.size() == 0) {
         return TlsStep{};
     }
-    forget_earlier_errors();
-    errno = 0;
-    std::size_t written = 0;
-    int result = SSL_write_ex(ssl, buffer.data(), buffer.size(), &written);
-    if (result == 1) {
-        return TlsStep{TlsStep::Next::done, {}, written};
-    }
-    return classify_failure(ssl, result);
+    return attempt(ssl, [ssl, buffer](std::size_t& written) {
+        return SSL_write_ex(ssl, buffer.data(), buffer.size(), &written);
+    });
 }
 
 TlsStream::TlsStream(asio::ip::tcp::socket socket, asio::ssl::context& context)

@@ -78,14 +78,17 @@ class TlsStream {
     template <typename MutableBuffers, typename Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
-            Operation<ReadStep, true>{*this, ReadStep{first_non_empty(buffers)}}, token, socket_);
+            Operation<ReadStep, true>{
+                *this, ReadStep{first_non_empty<boost::asio::mutable_buffer>(buffers)}},
+            token, socket_);
     }
 
     template <typename ConstBuffers, typename Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
         return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
-            Operation<WriteStep, true>{*this, WriteStep{first_non_empty_const(buffers)}}, token,
-            socket_);
+            Operation<WriteStep, true>{
+                *this, WriteStep{first_non_empty<boost::asio::const_buffer>(buffers)}},
+            token, socket_);
     }
 
   private:
@@ -101,21 +104,12 @@ class TlsStream {
         TlsStep operator()(SSL* ssl) const { return tls_write_step(ssl, buffer); }
     };
 
-    template <typename Buffers>
-    static boost::asio::mutable_buffer first_non_empty(const Buffers& buffers) {
+    // OpenSSL reads or writes one buffer per call, as Asio's ssl::stream does.
+    template <typename Buffer, typename Buffers>
+    static Buffer first_non_empty(const Buffers& buffers) {
         for (auto it = boost::asio::buffer_sequence_begin(buffers);
              it != boost::asio::buffer_sequence_end(buffers); ++it) {
-            if (boost::asio::mutable_buffer buffer(*it); buffer.size() > 0) {
-                return buffer;
-            }
-        }
-        return {};
-    }
-    template <typename Buffers>
-    static boost::asio::const_buffer first_non_empty_const(const Buffers& buffers) {
-        for (auto it = boost::asio::buffer_sequence_begin(buffers);
-             it != boost::asio::buffer_sequence_end(buffers); ++it) {
-            if (boost::asio::const_buffer buffer(*it); buffer.size() > 0) {
+            if (Buffer buffer(*it); buffer.size() > 0) {
                 return buffer;
             }
         }
