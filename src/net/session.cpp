@@ -142,7 +142,7 @@ asio::awaitable<HeadRead> read_head(SocketDeadline& read_deadline, auto& stream,
 // After a refusal the client may still be sending: half-close and drain for
 // a moment, so the kernel does not answer its bytes with a reset that would
 // destroy the response before the client reads it.
-asio::awaitable<void> lingering_close(asio::ip::tcp::socket& socket, SocketDeadline& deadline) {
+asio::awaitable<void> lingering_close(ClientSocket& socket, SocketDeadline& deadline) {
     boost::system::error_code ignored;
     socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     deadline.expires_after(lingering_close_time);
@@ -208,8 +208,8 @@ void assign_request_id(pipeline::Exchange& exchange) {
 template <typename Stream>
 class Connection {
   public:
-    Connection(Worker& worker, Stream& stream, asio::ip::tcp::socket& socket,
-               asio::ip::address peer, bool over_tls, const ClientCertificate* client_certificate)
+    Connection(Worker& worker, Stream& stream, ClientSocket& socket, asio::ip::address peer,
+               bool over_tls, const ClientCertificate* client_certificate)
         : worker_(worker),
           stream_(stream),
           socket_(socket),
@@ -499,7 +499,7 @@ class Connection {
 
     Worker& worker_;
     Stream& stream_;
-    asio::ip::tcp::socket& socket_;
+    ClientSocket& socket_;
     asio::ip::address peer_;
     std::string peer_text_;
     bool over_tls_;
@@ -509,7 +509,7 @@ class Connection {
     std::string write_buffer_;  // the response being written; kept for the next one
 };
 
-boost::asio::ip::address peer_address(const asio::ip::tcp::socket& socket) {
+boost::asio::ip::address peer_address(const ClientSocket& socket) {
     boost::system::error_code error;
     auto endpoint = socket.remote_endpoint(error);
     return error ? asio::ip::address{} : endpoint.address();
@@ -517,7 +517,7 @@ boost::asio::ip::address peer_address(const asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-asio::awaitable<void> run_https_session(Worker& worker, asio::ip::tcp::socket socket,
+asio::awaitable<void> run_https_session(Worker& worker, ClientSocket socket,
                                         std::size_t listener_index) {
     auto snapshot = worker.current_snapshot();
     const auto& tls = snapshot->settings().listeners[listener_index].tls;
@@ -545,7 +545,7 @@ asio::awaitable<void> run_https_session(Worker& worker, asio::ip::tcp::socket so
     co_await connection.serve();
 }
 
-asio::awaitable<void> run_redirect_session(Worker& worker, asio::ip::tcp::socket socket,
+asio::awaitable<void> run_redirect_session(Worker& worker, ClientSocket socket,
                                            std::size_t listener_index) {
     auto snapshot = worker.current_snapshot();
     const auto& settings = snapshot->settings();

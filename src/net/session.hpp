@@ -8,14 +8,15 @@
 
 #include <cstddef>
 
+#include "net/client_socket.hpp"
+
 namespace rampart::net {
 
 class Worker;
 
-boost::asio::awaitable<void> run_https_session(Worker& worker, boost::asio::ip::tcp::socket socket,
+boost::asio::awaitable<void> run_https_session(Worker& worker, ClientSocket socket,
                                                std::size_t listener_index);
-boost::asio::awaitable<void> run_redirect_session(Worker& worker,
-                                                  boost::asio::ip::tcp::socket socket,
+boost::asio::awaitable<void> run_redirect_session(Worker& worker, ClientSocket socket,
                                                   std::size_t listener_index);
 
 }  // namespace rampart::net

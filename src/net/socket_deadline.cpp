@@ -49,8 +49,8 @@ void DeadlineSweep::unlink(SocketDeadline& deadline) {
     }
 }
 
-SocketDeadline::SocketDeadline(DeadlineSweep& sweep, boost::asio::ip::tcp::socket& socket)
-    : sweep_(&sweep), socket_(socket) {
+SocketDeadline::SocketDeadline(DeadlineSweep& sweep, void* socket, CancelFunction cancel)
+    : sweep_(&sweep), socket_(socket), cancel_(cancel) {
     sweep_->link(*this);
 }
 
@@ -65,8 +65,7 @@ void SocketDeadline::fire_if_passed(Clock::time_point now) {
         return;
     }
     fired_ = true;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
+    cancel_(socket_);
 }
 
 }  // namespace rampart::net

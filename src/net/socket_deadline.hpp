@@ -51,8 +51,14 @@ class SocketDeadline {
   public:
     using Clock = std::chrono::steady_clock;
 
-    // The socket must outlive the deadline; so must the sweep.
-    SocketDeadline(DeadlineSweep& sweep, boost::asio::ip::tcp::socket& socket);
+    // The socket (a client's ClientSocket or an upstream's tcp::socket) must
+    // outlive the deadline; so must the sweep.
+    template <typename Socket>
+    SocketDeadline(DeadlineSweep& sweep, Socket& socket)
+        : SocketDeadline(sweep, &socket, [](void* cancelled) {
+              boost::system::error_code ignored;
+              static_cast<Socket*>(cancelled)->cancel(ignored);
+          }) {}
     ~SocketDeadline();
     SocketDeadline(const SocketDeadline&) = delete;
     SocketDeadline& operator=(const SocketDeadline&) = delete;
@@ -69,10 +75,13 @@ class SocketDeadline {
 
   private:
     friend class DeadlineSweep;
+    using CancelFunction = void (*)(void* socket);
+    SocketDeadline(DeadlineSweep& sweep, void* socket, CancelFunction cancel);
     void fire_if_passed(Clock::time_point now);
 
     DeadlineSweep* sweep_;  // null once the sweep is gone
-    boost::asio::ip::tcp::socket& socket_;
+    void* socket_;
+    CancelFunction cancel_;
     Clock::time_point at_ = Clock::time_point::max();
     bool fired_ = false;
     SocketDeadline* previous_ = nullptr;

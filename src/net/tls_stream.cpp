@@ -160,7 +160,7 @@ TlsStep tls_write_step(SSL* ssl, asio::const_buffer buffer) {
     });
 }
 
-TlsStream::TlsStream(asio::ip::tcp::socket socket, asio::ssl::context& context)
+TlsStream::TlsStream(ClientSocket socket, asio::ssl::context& context)
     : socket_(std::move(socket)), ssl_(SSL_new(context.native_handle())) {
     received_.storage = std::make_unique<char[]>(received_capacity);
     received_.socket = static_cast<int>(socket_.native_handle());

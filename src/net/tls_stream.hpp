@@ -30,6 +30,8 @@
 #include <memory>
 #include <optional>
 
+#include "net/client_socket.hpp"
+
 namespace rampart::net {
 
 // What one call of SSL_do_handshake, SSL_read_ex or SSL_write_ex came to.
@@ -47,11 +49,11 @@ TlsStep tls_write_step(SSL* ssl, boost::asio::const_buffer buffer);
 
 class TlsStream {
   public:
-    using executor_type = boost::asio::ip::tcp::socket::executor_type;
-    using lowest_layer_type = boost::asio::ip::tcp::socket;
+    using executor_type = ClientSocket::executor_type;
+    using lowest_layer_type = ClientSocket;
 
     // Takes the accepted socket; the handshake is the first operation.
-    TlsStream(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& context);
+    TlsStream(ClientSocket socket, boost::asio::ssl::context& context);
     // For the BIO (tls_stream.cpp): bytes received and not yet given to OpenSSL.
     struct Received {
         std::unique_ptr<char[]> storage;
@@ -64,7 +66,7 @@ class TlsStream {
     TlsStream& operator=(const TlsStream&) = delete;
 
     executor_type get_executor() { return socket_.get_executor(); }
-    boost::asio::ip::tcp::socket& socket() { return socket_; }
+    ClientSocket& socket() { return socket_; }
     SSL* native_handle() { return ssl_; }
     // False when OpenSSL could not create the connection's state (out of memory).
     bool valid() const { return ssl_ != nullptr; }
@@ -185,7 +187,7 @@ class TlsStream {
     // A TLS record is at most 16 KiB plus 256 bytes of overhead, and its 5-byte header.
     static constexpr std::size_t received_capacity = 16 * 1024 + 256 + 5;
 
-    boost::asio::ip::tcp::socket socket_;
+    ClientSocket socket_;
     Received received_;
     SSL* ssl_ = nullptr;
 };

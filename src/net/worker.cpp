@@ -57,7 +57,8 @@ void Worker::start() {
 asio::awaitable<void> Worker::accept_loop(std::size_t listener_index) {
     auto& acceptor = *acceptors_[listener_index];
     for (;;) {
-        auto [error, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        auto [error, socket] =
+            co_await acceptor.async_accept(io_, asio::as_tuple(asio::use_awaitable));
         if (error == asio::error::operation_aborted || !acceptor.is_open()) {
             co_return;
         }
@@ -123,7 +124,7 @@ const std::shared_ptr<const config::Snapshot>& Worker::current_snapshot() {
     return snapshot_;
 }
 
-std::list<LiveConnection>::iterator Worker::register_connection(asio::ip::tcp::socket* socket) {
+std::list<LiveConnection>::iterator Worker::register_connection(ClientSocket* socket) {
     connections_.push_front(LiveConnection{socket, true});
     return connections_.begin();
 }

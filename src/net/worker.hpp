@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/snapshot.hpp"
+#include "net/client_socket.hpp"
 #include "net/socket_deadline.hpp"
 #include "net/upstream_pool.hpp"
 #include "net/upstream_proxy.hpp"
@@ -22,7 +23,7 @@ class Server;
 
 // A connection the worker can close when draining, if it sits idle.
 struct LiveConnection {
-    boost::asio::ip::tcp::socket* socket = nullptr;
+    ClientSocket* socket = nullptr;
     bool idle = true;
 };
 
@@ -49,7 +50,7 @@ class Worker {
     // The snapshot for a new request: refreshed when a reload bumped the generation.
     const std::shared_ptr<const config::Snapshot>& current_snapshot();
 
-    std::list<LiveConnection>::iterator register_connection(boost::asio::ip::tcp::socket* socket);
+    std::list<LiveConnection>::iterator register_connection(ClientSocket* socket);
     void unregister_connection(std::list<LiveConnection>::iterator entry);
 
   private:

@@ -51,7 +51,7 @@ class TlsStreamTest : public ::testing::Test {
 
         asio::ip::tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
         client_.next_layer().connect(acceptor.local_endpoint());
-        asio::ip::tcp::socket accepted(io_);
+        rampart::net::ClientSocket accepted(io_.get_executor());
         acceptor.accept(accepted);
         server_.emplace(std::move(accepted), server_context_);
         ASSERT_TRUE(server_->valid());
