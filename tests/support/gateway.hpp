@@ -54,10 +54,12 @@ public:
     std::string security_log() const;
     std::string access_log() const;
     // The logs are written asynchronously: these poll until `text` appears.
+    // The wait ends as soon as it does; 5 s leaves room for a loaded CI
+    // machine (no test waits for a line to stay absent).
     bool wait_for_security_log(std::string_view text,
-                               std::chrono::milliseconds timeout = std::chrono::seconds(2)) const;
+                               std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
     bool wait_for_access_log(std::string_view text,
-                             std::chrono::milliseconds timeout = std::chrono::seconds(2)) const;
+                             std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
 private:
     std::uint16_t port_;
