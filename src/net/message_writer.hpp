@@ -42,33 +42,41 @@ inline constexpr std::size_t max_copied_body_bytes = 16 * 1024;
 // A buffer that grew beyond this for one large message is released after it.
 inline constexpr std::size_t max_retained_write_buffer_bytes = 64 * 1024;
 
-// Writes the message (Content-Length framing, or no body; never chunked) to
-// the stream, with the extra fields after its own. `buffer` is the
-// connection's scratch space. Returns the error and the bytes written, head
-// and body. The extra fields are copied before the first suspension.
-template <typename Stream, bool isRequest>
-boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write_message(
-    Stream& stream,
+// Serialises the message (Content-Length framing, or no body; never chunked)
+// into `buffer`, the connection's scratch space, with the extra fields after
+// its own, and returns what to write: the head with a small body copied behind
+// it, or the head and a large body from where it is (else an empty buffer).
+template <bool isRequest>
+std::array<boost::asio::const_buffer, 2> serialise_message(
     const boost::beast::http::message<isRequest, boost::beast::http::string_body>& message,
     std::string& buffer, ExtraFields extra_fields = {}) {
-    constexpr auto use_nothrow = boost::asio::as_tuple(boost::asio::use_awaitable);
     buffer.clear();
     append_head(message.base(), buffer, extra_fields);
     const auto& body = message.body();
-    std::tuple<boost::system::error_code, std::size_t> result;
     if (body.size() <= max_copied_body_bytes) {
         buffer.append(body);
-        result =
-            co_await boost::asio::async_write(stream, boost::asio::buffer(buffer), use_nothrow);
-    } else {
-        std::array<boost::asio::const_buffer, 2> parts{boost::asio::buffer(buffer),
-                                                       boost::asio::buffer(body)};
-        result = co_await boost::asio::async_write(stream, parts, use_nothrow);
+        return {boost::asio::buffer(buffer), boost::asio::const_buffer{}};
     }
+    return {boost::asio::buffer(buffer), boost::asio::buffer(body)};
+}
+
+// Writes the message to the stream in one call; completes with the error and
+// the bytes written, head and body. Not a coroutine of its own (a frame and a
+// resumption per message): the extra fields are copied before it returns.
+// The caller releases an oversized buffer after the write.
+template <typename Stream, bool isRequest>
+auto write_message(
+    Stream& stream,
+    const boost::beast::http::message<isRequest, boost::beast::http::string_body>& message,
+    std::string& buffer, ExtraFields extra_fields = {}) {
+    return boost::asio::async_write(stream, serialise_message(message, buffer, extra_fields),
+                                    boost::asio::as_tuple(boost::asio::use_awaitable));
+}
+
+inline void release_oversized_buffer(std::string& buffer) {
     if (buffer.capacity() > max_retained_write_buffer_bytes) {
         std::string().swap(buffer);
     }
-    co_return result;
 }
 
 }  // namespace rampart::net

@@ -473,6 +473,7 @@ class Connection {
         deadline_.expires_after(exchange.snapshot->settings().limits.send_timeout);
         auto [error, written] =
             co_await write_message(stream_, response, write_buffer_, request_id_field);
+        release_oversized_buffer(write_buffer_);
         record(exchange, written);
         co_return !error;
     }

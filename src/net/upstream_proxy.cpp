@@ -217,6 +217,7 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
     deadline.expires_after(settings.response_timeout);
     auto [write_error, written] =
         co_await write_message(stream, exchange.request, connection.write_buffer(), gateway_fields);
+    release_oversized_buffer(connection.write_buffer());
     if (write_error) {
         if (deadline.fired()) {
             co_return Attempt{AttemptOutcome::timed_out};

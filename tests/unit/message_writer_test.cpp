@@ -130,6 +130,7 @@ std::string written_through_socket(const http::response<http::string_body>& resp
         io,
         [&]() -> asio::awaitable<void> {
             auto [error, written] = co_await write_message(writer, response, buffer);
+            rampart::net::release_oversized_buffer(buffer);
             write_error = error;
             reported = written;
             writer.close();
