@@ -118,9 +118,10 @@ class TlsStream {
         return {};
     }
 
-    // Calls OpenSSL; when it wants the socket readable or writable, waits for
-    // that and calls again. A result reached before the first wait is posted,
-    // never delivered inside the initiating call, as every Asio operation does.
+    // Calls OpenSSL; when it has used every byte received, reads the socket,
+    // and when the socket is full, waits until it is writable; then calls again. A result reached
+    // before the first wait is posted, never delivered inside the initiating call, as every Asio
+    // operation does.
     template <typename Step, bool with_bytes>
     struct Operation {
         TlsStream& stream;
