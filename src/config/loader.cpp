@@ -15,7 +15,7 @@
 #include "config/authorization_loader.hpp"
 #include "config/identity_header_loader.hpp"
 #include "limit/limit_definition.hpp"
-#include "pipeline/stage_registry.hpp"
+#include "pipeline/stage_keys.hpp"
 #include "validate/openapi_group.hpp"
 
 namespace rampart::config {
@@ -27,10 +27,8 @@ const std::set<std::string, std::less<>> known_methods{"GET",   "HEAD",   "POST"
                                                        "PATCH", "DELETE", "OPTIONS"};
 
 void claim_stage_keys(const Section& section) {
-    for (const auto& factory : pipeline::registered_stages()) {
-        if (!factory.key.empty()) {
-            section.claim(factory.key);
-        }
+    for (auto key : pipeline::stage_keys) {
+        section.claim(key);
     }
 }
 
