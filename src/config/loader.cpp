@@ -342,6 +342,7 @@ struct Inherited {
     const AuthorizationSettings* authorization_settings = nullptr;  // the roles map
     const std::vector<Listener>* listeners = nullptr;  // for mtls: does one verify clients?
     std::vector<std::string>* load_notes = nullptr;    // what an OpenAPI import left out
+    std::size_t* entries_read = nullptr;               // routes and groups, for max_route_entries
 };
 
 Inherited read_inherited(const Section& section, Inherited inherited) {
@@ -433,11 +434,24 @@ Route read_route(const Section& section, const Inherited& outer) {
     return route;
 }
 
+// A YAML alias names a group again, its routes and inner groups included: a
+// few lines of groups aliasing groups would make millions of routes and take
+// the loader's time and memory (every route also gets its own stage chain).
+constexpr std::size_t max_route_entries = 10'000;
+
+std::string too_many_route_entries() {
+    return "more than " + std::to_string(max_route_entries) +
+           " routes and groups (one used through a YAML alias counts every time it is used)";
+}
+
 // A group's `openapi`: its routes from the document, read like written ones.
 void read_openapi_routes(const Section& group, const Inherited& inherited,
                          std::vector<Route>& routes) {
     auto imported = validate::read_openapi_group(group, inherited.authorization_section);
     for (const auto& section : imported.routes) {
+        if (++*inherited.entries_read > max_route_entries) {
+            group.fail("openapi", too_many_route_entries());
+        }
         try {
             routes.push_back(read_route(section, inherited));
         } catch (const ConfigError& error) {
@@ -454,6 +468,9 @@ void read_openapi_routes(const Section& group, const Inherited& inherited,
 void read_route_list(const Section& parent, std::string_view key, const Inherited& inherited,
                      std::vector<Route>& routes, int depth) {
     for (const auto& entry : parent.sections(key)) {
+        if (++*inherited.entries_read > max_route_entries) {
+            parent.fail(key, too_many_route_entries());
+        }
         if (!entry.has("routes") && !entry.has("openapi")) {
             routes.push_back(read_route(entry, inherited));
             continue;
@@ -686,6 +703,8 @@ Settings read_settings(const Section& root) {
     top.authorization_settings = &settings.authorization;
     top.listeners = &settings.listeners;
     top.load_notes = &settings.load_notes;
+    std::size_t route_entries_read = 0;
+    top.entries_read = &route_entries_read;
     read_route_list(root, "routes", top, settings.routes, 0);
     add_token_service_routes(settings, root);
     name_routes_sharing_a_path(settings.routes);
