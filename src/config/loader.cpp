@@ -327,6 +327,17 @@ Upstream read_upstream(const Section& section, std::string name) {
     return upstream;
 }
 
+// A YAML alias (*name) names a route or group again, a group with all its routes
+// and inner groups: a few lines of groups aliasing groups would be read as
+// millions of routes, holding the loader for minutes. Each use after the first
+// is counted; what is written out costs its own bytes and is not bounded here.
+constexpr std::size_t max_aliased_route_entries = 1000;
+
+struct AliasedRouteEntries {
+    std::set<std::pair<int, int>> read;  // where each entry read is written: line, column
+    std::size_t again = 0;
+};
+
 // What a group passes down to its routes.
 struct Inherited {
     std::string prefix;
@@ -342,7 +353,7 @@ struct Inherited {
     const AuthorizationSettings* authorization_settings = nullptr;  // the roles map
     const std::vector<Listener>* listeners = nullptr;  // for mtls: does one verify clients?
     std::vector<std::string>* load_notes = nullptr;    // what an OpenAPI import left out
-    std::size_t* entries_read = nullptr;               // routes and groups, for max_route_entries
+    AliasedRouteEntries* aliased_entries = nullptr;    // one for the whole file
 };
 
 Inherited read_inherited(const Section& section, Inherited inherited) {
@@ -434,14 +445,20 @@ Route read_route(const Section& section, const Inherited& outer) {
     return route;
 }
 
-// A YAML alias names a group again, its routes and inner groups included: a
-// few lines of groups aliasing groups would make millions of routes and take
-// the loader's time and memory (every route also gets its own stage chain).
-constexpr std::size_t max_route_entries = 10'000;
-
-std::string too_many_route_entries() {
-    return "more than " + std::to_string(max_route_entries) +
-           " routes and groups (one used through a YAML alias counts every time it is used)";
+// Counts `entry` when it was read before; its use through an alias is refused
+// past the bound. An imported operation (no mark) is not a YAML alias.
+void count_aliased_entry(const Section& list_owner, std::string_view key, const Section& entry,
+                         AliasedRouteEntries& aliased) {
+    const auto mark = entry.node().Mark();
+    if (mark.is_null() || aliased.read.emplace(mark.line, mark.column).second) {
+        return;
+    }
+    if (++aliased.again > max_aliased_route_entries) {
+        list_owner.fail(key, "uses routes and groups through YAML aliases more than " +
+                                 std::to_string(max_aliased_route_entries) +
+                                 " times in all (an aliased group counts once more for each "
+                                 "route and group it holds)");
+    }
 }
 
 // A group's `openapi`: its routes from the document, read like written ones.
@@ -449,9 +466,6 @@ void read_openapi_routes(const Section& group, const Inherited& inherited,
                          std::vector<Route>& routes) {
     auto imported = validate::read_openapi_group(group, inherited.authorization_section);
     for (const auto& section : imported.routes) {
-        if (++*inherited.entries_read > max_route_entries) {
-            group.fail("openapi", too_many_route_entries());
-        }
         try {
             routes.push_back(read_route(section, inherited));
         } catch (const ConfigError& error) {
@@ -468,9 +482,7 @@ void read_openapi_routes(const Section& group, const Inherited& inherited,
 void read_route_list(const Section& parent, std::string_view key, const Inherited& inherited,
                      std::vector<Route>& routes, int depth) {
     for (const auto& entry : parent.sections(key)) {
-        if (++*inherited.entries_read > max_route_entries) {
-            parent.fail(key, too_many_route_entries());
-        }
+        count_aliased_entry(parent, key, entry, *inherited.aliased_entries);
         if (!entry.has("routes") && !entry.has("openapi")) {
             routes.push_back(read_route(entry, inherited));
             continue;
@@ -703,8 +715,8 @@ Settings read_settings(const Section& root) {
     top.authorization_settings = &settings.authorization;
     top.listeners = &settings.listeners;
     top.load_notes = &settings.load_notes;
-    std::size_t route_entries_read = 0;
-    top.entries_read = &route_entries_read;
+    AliasedRouteEntries aliased_entries;
+    top.aliased_entries = &aliased_entries;
     read_route_list(root, "routes", top, settings.routes, 0);
     add_token_service_routes(settings, root);
     name_routes_sharing_a_path(settings.routes);
