@@ -1,20 +1,24 @@
 // Arbitrary text as rampart.yaml. Loading must either produce Settings or throw
 // a ConfigError that names the file; any other exception, a crash, a hang or a
 // sanitizer report is a finding. Settings that load are compiled further where
-// that is pure: the route table (pipeline::Router), which refuses conflicts
-// with a ConfigError too, and which must then find every route it was given.
+// that is pure, with the same rule for errors: the route table
+// (pipeline::Router), which must then find every route it was given, and the
+// stages whose compilation reads no file and needs no runtime service, for
+// every route and for the default chain, as a Snapshot builds them.
 //
 // Reproducible and confined: the environment ${NAME} expands from is fixed at
 // start, and an input that would make the loader read a file (a secret
 // "file:/path", a group's `openapi` document) is skipped before it is loaded.
-// Certificates and keys are only read when a Snapshot is built, which this
-// target does not do (it also generates certificates and resolves upstreams).
+// Certificates and keys are only read when a whole Snapshot is built, which
+// this target does not do (it also generates certificates and resolves
+// upstreams).
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -23,6 +27,8 @@
 #include "config/yaml_reader.hpp"
 #include "pipeline/exchange.hpp"
 #include "pipeline/router.hpp"
+#include "pipeline/stage_registry.hpp"
+#include "pipeline/stages/stage_factories.hpp"
 
 namespace {
 
@@ -116,6 +122,46 @@ void compile_route_table(const config::Settings& settings) {
     }
 }
 
+// The others read files (validation's schema files, the WAF's rule set), need
+// runtime services (authentication, bans), link much more of the library
+// (authorization, ownership and rate limits: the auth runtime, the stores) or
+// a library the fuzz build leaves out (multipart's GMime).
+const std::vector<pipeline::StageFactory>& pure_stage_factories() {
+    static const std::vector<pipeline::StageFactory> factories{
+        pipeline::security_headers_stage_factory(),
+        pipeline::ip_filter_stage_factory(),
+        pipeline::cors_stage_factory(),
+        pipeline::deprecation_stage_factory(),
+        pipeline::properties_stage_factory(),
+        pipeline::error_masking_stage_factory()};
+    return factories;
+}
+
+// Where the registry (stage_registry.cpp) finds a stage's section: the route's,
+// else its innermost group's, else the top level's.
+std::optional<config::Section> stage_section(const config::Settings& settings,
+                                             const config::Route* route, std::string_view key) {
+    if (route != nullptr) {
+        for (const auto& section : route->stage_sections) {
+            if (section.has(key)) {
+                return section.section(key);
+            }
+        }
+    }
+    if (settings.global_stage_section && settings.global_stage_section->has(key)) {
+        return settings.global_stage_section->section(key);
+    }
+    return std::nullopt;
+}
+
+void compile_pure_stages(const config::Settings& settings, const config::Route* route) {
+    static const pipeline::StageServices no_services;
+    for (const auto& factory : pure_stage_factories()) {
+        factory.build(pipeline::StageBuildContext{
+            settings, route, stage_section(settings, route, factory.key), no_services});
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -140,6 +186,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto settings = config::load_settings_text(text, file_name);
         check(!settings.listeners.empty() && !settings.routes.empty());
         compile_route_table(settings);
+        compile_pure_stages(settings, nullptr);
+        for (const auto& route : settings.routes) {
+            compile_pure_stages(settings, &route);
+        }
     } catch (const config::ConfigError& error) {
         check(std::string_view(error.what()).starts_with(file_name));
     }

@@ -16,7 +16,13 @@ set(RAMPART_FUZZ_SOURCES
     src/limit/store_settings.cpp
     src/net/cidr.cpp src/net/framing.cpp src/net/path_normalizer.cpp
     src/net/request_head_validator.cpp
-    src/pipeline/field_set.cpp src/pipeline/router.cpp
+    src/observe/log_sink.cpp src/observe/security_events.cpp
+    src/pipeline/chain.cpp src/pipeline/field_set.cpp src/pipeline/problem.cpp
+    src/pipeline/router.cpp
+    src/pipeline/stages/cors.cpp src/pipeline/stages/deprecation.cpp
+    src/pipeline/stages/error_masking.cpp src/pipeline/stages/ip_filter.cpp
+    src/pipeline/stages/properties.cpp src/pipeline/stages/security_headers.cpp
+    src/pipeline/stages/stage_events.cpp
     src/policy/rule.cpp src/policy/rule_evaluator.cpp src/policy/rule_lexer.cpp
     src/policy/rule_parser.cpp src/policy/rule_syntax.cpp src/policy/rule_types.cpp
     src/util/boost_compiled.cpp src/util/json_pointer.cpp src/util/strict_json.cpp src/util/utf8.cpp
