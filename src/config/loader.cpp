@@ -15,7 +15,7 @@
 #include "config/authorization_loader.hpp"
 #include "config/identity_header_loader.hpp"
 #include "limit/limit_definition.hpp"
-#include "pipeline/stage_registry.hpp"
+#include "pipeline/stage_keys.hpp"
 #include "validate/openapi_group.hpp"
 
 namespace rampart::config {
@@ -27,10 +27,8 @@ const std::set<std::string, std::less<>> known_methods{"GET",   "HEAD",   "POST"
                                                        "PATCH", "DELETE", "OPTIONS"};
 
 void claim_stage_keys(const Section& section) {
-    for (const auto& factory : pipeline::registered_stages()) {
-        if (!factory.key.empty()) {
-            section.claim(factory.key);
-        }
+    for (auto key : pipeline::stage_keys) {
+        section.claim(key);
     }
 }
 
@@ -329,6 +327,17 @@ Upstream read_upstream(const Section& section, std::string name) {
     return upstream;
 }
 
+// A YAML alias (*name) names a route or group again, a group with all its routes
+// and inner groups: a few lines of groups aliasing groups would be read as
+// millions of routes, holding the loader for minutes. Each use after the first
+// is counted; what is written out costs its own bytes and is not bounded here.
+constexpr std::size_t max_aliased_route_entries = 1000;
+
+struct AliasedRouteEntries {
+    std::set<std::pair<int, int>> read;  // where each entry read is written: line, column
+    std::size_t again = 0;
+};
+
 // What a group passes down to its routes.
 struct Inherited {
     std::string prefix;
@@ -344,6 +353,7 @@ struct Inherited {
     const AuthorizationSettings* authorization_settings = nullptr;  // the roles map
     const std::vector<Listener>* listeners = nullptr;  // for mtls: does one verify clients?
     std::vector<std::string>* load_notes = nullptr;    // what an OpenAPI import left out
+    AliasedRouteEntries* aliased_entries = nullptr;    // one for the whole file
 };
 
 Inherited read_inherited(const Section& section, Inherited inherited) {
@@ -435,6 +445,22 @@ Route read_route(const Section& section, const Inherited& outer) {
     return route;
 }
 
+// Counts `entry` when it was read before; its use through an alias is refused
+// past the bound. An imported operation (no mark) is not a YAML alias.
+void count_aliased_entry(const Section& list_owner, std::string_view key, const Section& entry,
+                         AliasedRouteEntries& aliased) {
+    const auto mark = entry.node().Mark();
+    if (mark.is_null() || aliased.read.emplace(mark.line, mark.column).second) {
+        return;
+    }
+    if (++aliased.again > max_aliased_route_entries) {
+        list_owner.fail(key, "uses routes and groups through YAML aliases more than " +
+                                 std::to_string(max_aliased_route_entries) +
+                                 " times in all (an aliased group counts once more for each "
+                                 "route and group it holds)");
+    }
+}
+
 // A group's `openapi`: its routes from the document, read like written ones.
 void read_openapi_routes(const Section& group, const Inherited& inherited,
                          std::vector<Route>& routes) {
@@ -456,6 +482,7 @@ void read_openapi_routes(const Section& group, const Inherited& inherited,
 void read_route_list(const Section& parent, std::string_view key, const Inherited& inherited,
                      std::vector<Route>& routes, int depth) {
     for (const auto& entry : parent.sections(key)) {
+        count_aliased_entry(parent, key, entry, *inherited.aliased_entries);
         if (!entry.has("routes") && !entry.has("openapi")) {
             routes.push_back(read_route(entry, inherited));
             continue;
@@ -688,6 +715,8 @@ Settings read_settings(const Section& root) {
     top.authorization_settings = &settings.authorization;
     top.listeners = &settings.listeners;
     top.load_notes = &settings.load_notes;
+    AliasedRouteEntries aliased_entries;
+    top.aliased_entries = &aliased_entries;
     read_route_list(root, "routes", top, settings.routes, 0);
     add_token_service_routes(settings, root);
     name_routes_sharing_a_path(settings.routes);

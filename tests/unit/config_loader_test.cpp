@@ -243,3 +243,40 @@ TEST(ConfigLoader, RepeatedKeyIsAnError) {
     EXPECT_NE(message.find("test.yaml:12:5: routes[0].upstream: is given twice"), std::string::npos)
         << message;
 }
+
+// Groups aliasing groups (found while writing fuzz_config): four lines that would be read as
+// 25^3 routes, or as many empty groups, are refused after 1000 uses through aliases, not read
+// for minutes.
+TEST(ConfigLoader, AliasedGroupsAreBounded) {
+    auto group_of = [](int level) {
+        std::string line = "  - &g" + std::to_string(level) + " {prefix: /p, routes: [";
+        for (int i = 0; i < 25; ++i) {
+            line += (i == 0 ? "*g" : ", *g") + std::to_string(level - 1);
+        }
+        return line + "]}\n";
+    };
+    for (std::string innermost : {"{path: /x, methods: [GET]}", ""}) {
+        auto message = error_of(listeners + "routes:\n  - &g0 {prefix: /a, upstream: app, " +
+                                "auth: none, routes: [" + innermost + "]}\n" + group_of(1) +
+                                group_of(2) + group_of(3));
+        // Named at the list of the group being read when the count is reached.
+        EXPECT_TRUE(message.starts_with("test.yaml:")) << message;
+        EXPECT_NE(message.find("].routes: uses routes and groups through YAML aliases more than "
+                               "1000 times in all"),
+                  std::string::npos)
+            << message;
+    }
+}
+
+TEST(ConfigLoader, AliasedGroupUnderTwoPrefixesLoads) {
+    auto settings = load_settings_text(listeners + R"(routes:
+  - prefix: /v1
+    routes: [&items {path: /items, methods: [GET], upstream: app, auth: none}]
+  - prefix: /v2
+    routes: [*items]
+)",
+                                       "test.yaml");
+    ASSERT_EQ(settings.routes.size(), 2u);
+    EXPECT_EQ(settings.routes[0].path, "/v1/items");
+    EXPECT_EQ(settings.routes[1].path, "/v2/items");
+}

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "observe/log_sink.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
+#include "pipeline/stage_keys.hpp"
 #include "pipeline/stage_registry.hpp"
 #include "pipeline/stages/cors.hpp"
 #include "pipeline/stages/deprecation.hpp"
@@ -93,6 +95,22 @@ bool has_access_control_header(const Exchange& exchange) {
         std::transform(name.begin(), name.end(), name.begin(), ::tolower);
         return name.starts_with("access-control-");
     });
+}
+
+// ---------------------------------------------------------------- the registry
+
+// The loader claims the stage keys from pipeline/stage_keys.hpp, not from the
+// factories: a stage whose key is missing there would make its key "unknown".
+TEST(StageRegistry, StageKeysAreTheRegisteredFactoriesKeys) {
+    std::set<std::string_view> registered;
+    for (const auto& factory : pipeline::registered_stages()) {
+        if (!factory.key.empty()) {
+            registered.insert(factory.key);
+        }
+    }
+    std::set<std::string_view> listed(pipeline::stage_keys.begin(), pipeline::stage_keys.end());
+    EXPECT_EQ(listed.size(), pipeline::stage_keys.size()) << "a key is listed twice";
+    EXPECT_EQ(listed, registered);
 }
 
 // ---------------------------------------------------------------- security_headers
