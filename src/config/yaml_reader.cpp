@@ -2,11 +2,18 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 
 namespace rampart::config {
+
+namespace {
+
+constexpr std::uintmax_t max_secret_file_bytes = 64 * 1024;
+
+}  // namespace
 
 std::string format_location(const std::string& file, const YAML::Mark& mark,
                             const std::string& path) {
@@ -304,13 +311,23 @@ std::optional<std::string> Section::optional_secret(std::string_view key) const 
         return text;
     }
     auto path = text.substr(5);
+    // A secret is a short file: a device (/dev/zero, /dev/stdin) or a large
+    // file named by mistake would hang or exhaust the loader.
+    std::error_code status_error;
+    if (!std::filesystem::is_regular_file(path, status_error)) {
+        fail_at(node, child_path(key), "secret file " + path + " is not a readable regular file");
+    }
+    auto size = std::filesystem::file_size(path, status_error);
+    if (status_error || size > max_secret_file_bytes) {
+        fail_at(node, child_path(key), "secret file " + path + " is larger than 64 KiB");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         fail_at(node, child_path(key), "cannot read secret file " + path);
     }
-    std::stringstream content;
-    content << in.rdbuf();
-    auto secret = content.str();
+    std::string secret(static_cast<std::size_t>(size), '\0');
+    in.read(secret.data(), static_cast<std::streamsize>(size));
+    secret.resize(static_cast<std::size_t>(in.gcount()));
     if (secret.ends_with("\r\n")) {
         secret.resize(secret.size() - 2);
     } else if (secret.ends_with('\n')) {

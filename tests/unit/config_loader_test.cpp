@@ -188,6 +188,30 @@ routes: []
     std::filesystem::remove_all(directory);
 }
 
+// A secret file is a short regular file: a device or a large file is refused
+// at once, naming the key, instead of hanging or exhausting the loader.
+TEST(ConfigLoader, SecretFilesMustBeSmallRegularFiles) {
+    auto directory = std::filesystem::temp_directory_path() / "rampart-secret-file-test";
+    std::filesystem::create_directories(directory);
+    auto large_file = directory / "large";
+    std::ofstream(large_file) << std::string(65 * 1024, 'x');
+    auto config_with = [](const std::string& path) {
+        return listeners + "admin:\n  token: file:" + path + "\nroutes: []\n";
+    };
+    auto device = error_of(config_with("/dev/zero"));
+    EXPECT_NE(device.find("admin.token: secret file /dev/zero is not a readable regular file"),
+              std::string::npos)
+        << device;
+    auto large = error_of(config_with(large_file.string()));
+    EXPECT_NE(
+        large.find("admin.token: secret file " + large_file.string() + " is larger than 64 KiB"),
+        std::string::npos)
+        << large;
+    auto missing = error_of(config_with((directory / "missing").string()));
+    EXPECT_NE(missing.find("admin.token: secret file"), std::string::npos) << missing;
+    std::filesystem::remove_all(directory);
+}
+
 TEST(ConfigLoader, SecretsNeverAppearInErrors) {
     auto message = error_of(listeners + R"(admin:
   token: short-secret-value
