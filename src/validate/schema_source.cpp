@@ -17,6 +17,9 @@ namespace {
 
 constexpr std::size_t max_schema_file_bytes = 4 * 1024 * 1024;
 constexpr std::size_t max_yaml_depth = 128;
+// Values in one schema, counted as converted: a YAML alias counts each time it
+// is used, so a few lines of aliases of aliases cannot expand into billions.
+constexpr std::size_t max_schema_values = 100'000;
 
 json::value plain_scalar(const std::string& text) {
     if (text == "null" || text == "Null" || text == "NULL" || text == "~") {
@@ -38,9 +41,14 @@ json::value plain_scalar(const std::string& text) {
 }
 
 json::value convert(const config::Section& owner, const YAML::Node& node, const std::string& path,
-                    std::size_t depth) {
+                    std::size_t depth, std::size_t& values) {
     if (depth > max_yaml_depth) {
         owner.fail_at(node, path, "is nested too deeply");
+    }
+    if (++values > max_schema_values) {
+        owner.fail_at(node, path,
+                      "makes the schema larger than 100000 values (a YAML alias counts each time "
+                      "it is used)");
     }
     switch (node.Type()) {
         case YAML::NodeType::Map: {
@@ -55,7 +63,7 @@ json::value convert(const config::Section& owner, const YAML::Node& node, const 
                 if (!seen.insert(key).second) {
                     owner.fail_at(it->first, child, "is given twice");
                 }
-                object[key] = convert(owner, it->second, child, depth + 1);
+                object[key] = convert(owner, it->second, child, depth + 1, values);
             }
             return object;
         }
@@ -63,7 +71,8 @@ json::value convert(const config::Section& owner, const YAML::Node& node, const 
             json::array array;
             for (std::size_t index = 0; index < node.size(); ++index) {
                 array.push_back(convert(owner, node[index],
-                                        path + "[" + std::to_string(index) + "]", depth + 1));
+                                        path + "[" + std::to_string(index) + "]", depth + 1,
+                                        values));
             }
             return array;
         }
@@ -126,7 +135,9 @@ json::value load_file(const config::Section& owner, const YAML::Node& node,
                 "\"" + name + "\" line " + std::to_string(error.mark.line + 1) + ": " + error.msg);
         }
         auto schema_file = std::make_shared<const std::string>(file.string());
-        return convert(config::Section(schema_file, YAML::Node(), ""), document, "(schema)", 0);
+        std::size_t values = 0;
+        return convert(config::Section(schema_file, YAML::Node(), ""), document, "(schema)", 0,
+                       values);
     }
     util::StrictJsonLimits limits;
     limits.max_bytes = max_schema_file_bytes;
@@ -147,7 +158,8 @@ json::value load_file(const config::Section& owner, const YAML::Node& node,
 
 json::value yaml_to_json(const config::Section& owner, const YAML::Node& node,
                          const std::string& path) {
-    return convert(owner, node, path, 0);
+    std::size_t values = 0;
+    return convert(owner, node, path, 0, values);
 }
 
 std::shared_ptr<const CompiledSchema> load_schema(const config::Section& owner,

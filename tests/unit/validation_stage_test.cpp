@@ -3,6 +3,8 @@
 // section at file:line:column, and its decisions on hand-made Exchanges.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <boost/json/parse.hpp>
 
 #include <filesystem>
@@ -281,6 +283,29 @@ TEST(ValidationConfig, ErrorsNameFileLineAndKey) {
                                    "          type: array\n"))
                   .find("is given twice"),
               std::string::npos);
+}
+
+// Aliases of aliases (a "billion laughs" schema): 25 levels of two uses each
+// would be 2^25 objects. Refused with the file, line and key, and promptly.
+TEST(ValidationConfig, ASchemaThatAliasesExpandBeyondTheValueLimitIsRefused) {
+    std::string properties = "            p0: &s0 {type: string}\n";
+    for (int level = 1; level <= 25; ++level) {
+        auto name = std::to_string(level);
+        auto previous = std::to_string(level - 1);
+        properties += "            p" + name + ": &s" + name +
+                      " {type: object, properties: {a: *s" + previous + ", b: *s" + previous +
+                      "}}\n";
+    }
+    auto started = std::chrono::steady_clock::now();
+    auto message = stage_error_of(
+        "  - path: /orders\n    methods: [POST]\n    upstream: app\n    auth: none\n"
+        "    validation:\n      body:\n        schema:\n          type: object\n"
+        "          properties:\n" +
+        properties);
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(message.rfind("v.yaml:", 0), 0u) << message;
+    EXPECT_NE(message.find("larger than 100000 values"), std::string::npos) << message;
+    EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
 TEST(ValidationConfig, SchemasLoadFromFilesBesideTheConfiguration) {
