@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "pipeline/stage_section.hpp"
 #include "pipeline/stages/stage_factories.hpp"
 
 namespace rampart::pipeline {
@@ -20,24 +21,6 @@ const std::vector<StageFactory>& factories() {
     return table;
 }
 
-std::optional<config::Section> find_section(const config::Settings& settings,
-                                            const config::Route* route, std::string_view key) {
-    if (key.empty()) {
-        return std::nullopt;
-    }
-    if (route != nullptr) {
-        for (const auto& section : route->stage_sections) {
-            if (section.has(key)) {
-                return section.section(key);
-            }
-        }
-    }
-    if (settings.global_stage_section && settings.global_stage_section->has(key)) {
-        return settings.global_stage_section->section(key);
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 std::span<const StageFactory> registered_stages() {
@@ -49,7 +32,7 @@ std::vector<std::shared_ptr<const Stage>> build_stages(const config::Settings& s
                                                        const StageServices& services) {
     std::vector<std::shared_ptr<const Stage>> stages;
     for (const auto& factory : factories()) {
-        StageBuildContext context{settings, route, find_section(settings, route, factory.key),
+        StageBuildContext context{settings, route, find_stage_section(settings, route, factory.key),
                                   services};
         if (auto stage = factory.build(context)) {
             stages.push_back(std::move(stage));

@@ -28,6 +28,7 @@
 #include "pipeline/exchange.hpp"
 #include "pipeline/router.hpp"
 #include "pipeline/stage_registry.hpp"
+#include "pipeline/stage_section.hpp"
 #include "pipeline/stages/stage_factories.hpp"
 
 namespace {
@@ -137,28 +138,12 @@ const std::vector<pipeline::StageFactory>& pure_stage_factories() {
     return factories;
 }
 
-// Where the registry (stage_registry.cpp) finds a stage's section: the route's,
-// else its innermost group's, else the top level's.
-std::optional<config::Section> stage_section(const config::Settings& settings,
-                                             const config::Route* route, std::string_view key) {
-    if (route != nullptr) {
-        for (const auto& section : route->stage_sections) {
-            if (section.has(key)) {
-                return section.section(key);
-            }
-        }
-    }
-    if (settings.global_stage_section && settings.global_stage_section->has(key)) {
-        return settings.global_stage_section->section(key);
-    }
-    return std::nullopt;
-}
-
 void compile_pure_stages(const config::Settings& settings, const config::Route* route) {
     static const pipeline::StageServices no_services;
     for (const auto& factory : pure_stage_factories()) {
         factory.build(pipeline::StageBuildContext{
-            settings, route, stage_section(settings, route, factory.key), no_services});
+            settings, route, pipeline::find_stage_section(settings, route, factory.key),
+            no_services});
     }
 }
 

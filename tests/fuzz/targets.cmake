@@ -17,7 +17,7 @@ set(RAMPART_FUZZ_SOURCES
     src/net/cidr.cpp src/net/framing.cpp src/net/path_normalizer.cpp
     src/net/request_head_validator.cpp
     src/observe/log_sink.cpp src/observe/security_events.cpp
-    src/pipeline/chain.cpp src/pipeline/field_set.cpp src/pipeline/problem.cpp
+    src/pipeline/chain.cpp src/pipeline/field_set.cpp src/pipeline/stage_section.cpp src/pipeline/problem.cpp
     src/pipeline/router.cpp
     src/pipeline/stages/cors.cpp src/pipeline/stages/deprecation.cpp
     src/pipeline/stages/error_masking.cpp src/pipeline/stages/ip_filter.cpp
