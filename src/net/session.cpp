@@ -469,7 +469,13 @@ class Connection {
         if (exchange.request.method() != http::verb::head) {
             response.prepare_payload();
         }
-        response.keep_alive(keep_alive && !exchange.close_connection);
+        // HTTP/1.1 is persistent unless a Connection field says close: with
+        // none, Beast's keep_alive(true) would parse and rewrite nothing.
+        bool persistent = keep_alive && !exchange.close_connection;
+        if (!persistent || response.version() != 11 ||
+            response.find(http::field::connection) != response.end()) {
+            response.keep_alive(persistent);
+        }
         deadline_.expires_after(exchange.snapshot->settings().limits.send_timeout);
         auto [error, written] =
             co_await write_message(stream_, response, write_buffer_, request_id_field);
