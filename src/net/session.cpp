@@ -208,21 +208,20 @@ void assign_request_id(pipeline::Exchange& exchange) {
 template <typename Stream>
 class Connection {
   public:
-    Connection(Worker& worker, Stream& stream, ClientSocket& socket, asio::ip::address peer,
-               bool over_tls, const ClientCertificate* client_certificate)
+    Connection(Worker& worker, Stream& stream, asio::ip::address peer, bool over_tls,
+               const ClientCertificate* client_certificate)
         : worker_(worker),
           stream_(stream),
-          socket_(socket),
           peer_(std::move(peer)),
           peer_text_(peer_.to_string()),
           over_tls_(over_tls),
           client_certificate_(client_certificate),
-          deadline_(worker.deadlines(), socket),
+          deadline_(worker.deadlines(), stream.socket()),
           buffer_(max_head_bytes(worker.current_snapshot()->settings().limits) +
                   read_buffer_slack) {}
 
     asio::awaitable<void> serve() {
-        auto registration = worker_.register_connection(&socket_);
+        auto registration = worker_.register_connection(&stream_.socket());
         for (std::uint64_t served = 0;; ++served) {
             registration->idle = true;
             if (worker_.server().draining() && served > 0) {
@@ -244,7 +243,7 @@ class Connection {
             }
         }
         worker_.unregister_connection(registration);
-        co_await lingering_close(socket_, deadline_);
+        co_await lingering_close(stream_.socket(), deadline_);
     }
 
   private:
@@ -506,7 +505,6 @@ class Connection {
 
     Worker& worker_;
     Stream& stream_;
-    ClientSocket& socket_;
     asio::ip::address peer_;
     std::string peer_text_;
     bool over_tls_;
@@ -547,7 +545,7 @@ asio::awaitable<void> run_https_session(Worker& worker, ClientSocket socket,
     // Once per connection: the certificate cannot change after the handshake
     // (renegotiation is off), and its names are all an authentication needs.
     auto client_certificate = verified_client_certificate(stream.native_handle());
-    Connection<TlsStream> connection(worker, stream, stream.socket(), peer, true,
+    Connection<TlsStream> connection(worker, stream, peer, true,
                                      client_certificate ? &*client_certificate : nullptr);
     co_await connection.serve();
 }
@@ -556,7 +554,6 @@ asio::awaitable<void> run_redirect_session(Worker& worker, ClientSocket socket,
                                            std::size_t listener_index) {
     auto snapshot = worker.current_snapshot();
     const auto& settings = snapshot->settings();
-    auto& stream = socket;
     beast::flat_buffer buffer;
     pipeline::Exchange exchange;
     exchange.snapshot = snapshot.get();
@@ -568,7 +565,7 @@ asio::awaitable<void> run_redirect_session(Worker& worker, ClientSocket socket,
     exchange.security_events = &worker.server().security_events();
     std::size_t head_size = 0;
     SocketDeadline deadline(worker.deadlines(), socket);
-    auto head = co_await read_head(deadline, stream, buffer, settings.limits, false, head_size);
+    auto head = co_await read_head(deadline, socket, buffer, settings.limits, false, head_size);
     if (head == HeadRead::closed) {
         co_return;  // the socket closes with this frame
     }
@@ -622,7 +619,7 @@ asio::awaitable<void> run_redirect_session(Worker& worker, ClientSocket socket,
     exchange.response.prepare_payload();
     exchange.response.keep_alive(false);
     deadline.expires_after(settings.limits.send_timeout);
-    co_await http::async_write(stream, exchange.response, use_nothrow);
+    co_await http::async_write(socket, exchange.response, use_nothrow);
     co_await lingering_close(socket, deadline);
 }
 
