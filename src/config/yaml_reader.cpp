@@ -318,12 +318,12 @@ std::optional<std::string> Section::optional_secret(std::string_view key) const 
         fail_at(node, child_path(key), "secret file " + path + " is not a readable regular file");
     }
     auto size = std::filesystem::file_size(path, status_error);
-    if (status_error || size > max_secret_file_bytes) {
-        fail_at(node, child_path(key), "secret file " + path + " is larger than 64 KiB");
-    }
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    if (status_error || !in) {
         fail_at(node, child_path(key), "cannot read secret file " + path);
+    }
+    if (size > max_secret_file_bytes) {
+        fail_at(node, child_path(key), "secret file " + path + " is larger than 64 KiB");
     }
     std::string secret(static_cast<std::size_t>(size), '\0');
     in.read(secret.data(), static_cast<std::streamsize>(size));
