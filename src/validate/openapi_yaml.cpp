@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <charconv>
-#include <optional>
 #include <set>
 
 #include "util/strict_json.hpp"
 #include "validate/openapi_schema.hpp"
+#include "validate/yaml_json.hpp"
 
 namespace rampart::validate {
 
@@ -18,105 +18,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t max_depth = 256;
-
-bool is_null_word(std::string_view text) {
-    return text == "null" || text == "Null" || text == "NULL" || text == "~" || text.empty();
-}
-
-bool is_boolean_word(std::string_view text) {
-    return text == "true" || text == "True" || text == "TRUE" || text == "false" ||
-           text == "False" || text == "FALSE";
-}
-
-std::optional<json::value> number_of(std::string_view text) {
-    if (text.empty() || !(text.front() == '-' || (text.front() >= '0' && text.front() <= '9'))) {
-        return std::nullopt;
-    }
-    auto number = util::parse_strict_json(text);
-    if (number && number->is_number()) {
-        return std::move(*number);
-    }
-    return std::nullopt;
-}
-
-json::value plain_scalar(const std::string& text) {
-    if (is_null_word(text)) {
-        return nullptr;
-    }
-    if (is_boolean_word(text)) {
-        return text.front() == 't' || text.front() == 'T';
-    }
-    if (auto number = number_of(text)) {
-        return std::move(*number);
-    }
-    return json::string(text);
-}
-
-class DocumentReader {
-  public:
-    DocumentReader(const std::string& file, std::size_t max_values)
-        : file_(file), max_values_(max_values) {}
-
-    json::value read(const YAML::Node& node, const std::string& path, std::size_t depth) {
-        if (++values_ > max_values_) {
-            fail(node, path, "has more than " + std::to_string(max_values_) + " values");
-        }
-        if (depth > max_depth) {
-            fail(node, path, "is nested too deeply");
-        }
-        switch (node.Type()) {
-            case YAML::NodeType::Map:
-                return read_map(node, path, depth);
-            case YAML::NodeType::Sequence: {
-                json::array array;
-                for (std::size_t index = 0; index < node.size(); ++index) {
-                    array.push_back(
-                        read(node[index], path + "[" + std::to_string(index) + "]", depth + 1));
-                }
-                return array;
-            }
-            case YAML::NodeType::Scalar:
-                // yaml-cpp tags quoted scalars "!" and plain ones "?".
-                return node.Tag() == "!" ? json::value(json::string(node.Scalar()))
-                                         : plain_scalar(node.Scalar());
-            case YAML::NodeType::Null:
-            case YAML::NodeType::Undefined:
-                break;
-        }
-        return nullptr;
-    }
-
-  private:
-    json::value read_map(const YAML::Node& node, const std::string& path, std::size_t depth) {
-        json::object object;
-        for (auto it = node.begin(); it != node.end(); ++it) {
-            if (!it->first.IsScalar()) {
-                fail(it->first, path, "keys must be plain strings");
-            }
-            const auto& key = it->first.Scalar();
-            auto child = path.empty() ? key : path + "." + key;
-            if (object.contains(key)) {
-                fail(it->first, child, "is given twice");
-            }
-            object[key] = read(it->second, child, depth + 1);
-        }
-        return object;
-    }
-
-    [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
-                           const std::string& message) const {
-        auto mark = node.Mark();
-        std::string where = file_;
-        if (!mark.is_null()) {
-            where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-        }
-        throw OpenApiError(where + ": " + (path.empty() ? "" : path + ": ") + message);
-    }
-
-    const std::string& file_;
-    std::size_t max_values_;
-    std::size_t values_ = 0;
-};
 
 bool is_scalar(const json::value& value) {
     return !value.is_object() && !value.is_array();
@@ -128,8 +29,8 @@ bool needs_quotes(std::string_view text) {
     static const std::set<std::string_view> words{"yes", "Yes", "YES", "no",  "No",  "NO",
                                                   "on",  "On",  "ON",  "off", "Off", "OFF",
                                                   "y",   "Y",   "n",   "N"};
-    return is_null_word(text) || is_boolean_word(text) || words.contains(text) ||
-           number_of(text).has_value() || text.find("${") != std::string_view::npos;
+    return !plain_scalar_value(text).is_string() || words.contains(text) ||
+           text.find("${") != std::string_view::npos;
 }
 
 std::string number_text(const json::value& value) {
@@ -203,7 +104,16 @@ json::value parse_openapi_document(std::string_view text, const std::string& fil
         }
         throw OpenApiError(where + ": " + error.msg);
     }
-    return DocumentReader(file, max_values).read(root, "", 0);
+    auto refuse = [&file](const YAML::Node& node, const std::string& path,
+                          const std::string& message) {
+        auto mark = node.Mark();
+        std::string where = file;
+        if (!mark.is_null()) {
+            where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+        }
+        throw OpenApiError(where + ": " + (path.empty() ? "" : path + ": ") + message);
+    };
+    return yaml_node_to_json(root, "", YamlJsonLimits{max_depth, max_values}, refuse);
 }
 
 std::string render_yaml(const json::value& value) {

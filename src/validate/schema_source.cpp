@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <set>
 
 #include "util/strict_json.hpp"
+#include "validate/yaml_json.hpp"
 
 namespace rampart::validate {
 
@@ -17,77 +17,14 @@ namespace {
 
 constexpr std::size_t max_schema_file_bytes = 4 * 1024 * 1024;
 constexpr std::size_t max_yaml_depth = 128;
-// Values in one schema, counted as converted: a YAML alias counts each time it
-// is used, so a few lines of aliases of aliases cannot expand into billions.
 constexpr std::size_t max_schema_values = 100'000;
 
-json::value plain_scalar(const std::string& text) {
-    if (text == "null" || text == "Null" || text == "NULL" || text == "~") {
-        return nullptr;
-    }
-    if (text == "true" || text == "True" || text == "TRUE") {
-        return true;
-    }
-    if (text == "false" || text == "False" || text == "FALSE") {
-        return false;
-    }
-    if (!text.empty() && (text.front() == '-' || (text.front() >= '0' && text.front() <= '9'))) {
-        auto number = util::parse_strict_json(text);
-        if (number && number->is_number()) {
-            return std::move(*number);
-        }
-    }
-    return json::string(text);
-}
-
-json::value convert(const config::Section& owner, const YAML::Node& node, const std::string& path,
-                    std::size_t depth, std::size_t& values) {
-    if (depth > max_yaml_depth) {
-        owner.fail_at(node, path, "is nested too deeply");
-    }
-    if (++values > max_schema_values) {
-        owner.fail_at(node, path,
-                      "makes the schema larger than 100000 values (a YAML alias counts each time "
-                      "it is used)");
-    }
-    switch (node.Type()) {
-        case YAML::NodeType::Map: {
-            json::object object;
-            std::set<std::string> seen;
-            for (auto it = node.begin(); it != node.end(); ++it) {
-                if (!it->first.IsScalar()) {
-                    owner.fail_at(it->first, path, "keys must be plain strings");
-                }
-                const auto& key = it->first.Scalar();
-                auto child = path + "." + key;
-                if (!seen.insert(key).second) {
-                    owner.fail_at(it->first, child, "is given twice");
-                }
-                object[key] = convert(owner, it->second, child, depth + 1, values);
-            }
-            return object;
-        }
-        case YAML::NodeType::Sequence: {
-            json::array array;
-            for (std::size_t index = 0; index < node.size(); ++index) {
-                array.push_back(convert(owner, node[index],
-                                        path + "[" + std::to_string(index) + "]", depth + 1,
-                                        values));
-            }
-            return array;
-        }
-        case YAML::NodeType::Scalar:
-            // yaml-cpp tags quoted scalars "!" and plain ones "?".
-            if (node.Tag() == "!") {
-                return json::string(node.Scalar());
-            }
-            return plain_scalar(node.Scalar());
-        case YAML::NodeType::Null:
-            return nullptr;
-        case YAML::NodeType::Undefined:
-            break;
-    }
-    owner.fail_at(node, path, "is missing");
+json::value convert(const config::Section& owner, const YAML::Node& node, const std::string& path) {
+    return yaml_node_to_json(
+        node, path, YamlJsonLimits{max_yaml_depth, max_schema_values},
+        [&owner](const YAML::Node& refused, const std::string& where, const std::string& message) {
+            owner.fail_at(refused, where, message);
+        });
 }
 
 // {file: path}: the one key of a map that is not a schema (a schema's
@@ -135,9 +72,7 @@ json::value load_file(const config::Section& owner, const YAML::Node& node,
                 "\"" + name + "\" line " + std::to_string(error.mark.line + 1) + ": " + error.msg);
         }
         auto schema_file = std::make_shared<const std::string>(file.string());
-        std::size_t values = 0;
-        return convert(config::Section(schema_file, YAML::Node(), ""), document, "(schema)", 0,
-                       values);
+        return convert(config::Section(schema_file, YAML::Node(), ""), document, "(schema)");
     }
     util::StrictJsonLimits limits;
     limits.max_bytes = max_schema_file_bytes;
@@ -158,8 +93,7 @@ json::value load_file(const config::Section& owner, const YAML::Node& node,
 
 json::value yaml_to_json(const config::Section& owner, const YAML::Node& node,
                          const std::string& path) {
-    std::size_t values = 0;
-    return convert(owner, node, path, 0, values);
+    return convert(owner, node, path);
 }
 
 std::shared_ptr<const CompiledSchema> load_schema(const config::Section& owner,

@@ -27,5 +27,5 @@ set(RAMPART_FUZZ_SOURCES
     src/policy/rule_parser.cpp src/policy/rule_syntax.cpp src/policy/rule_types.cpp
     src/util/boost_compiled.cpp src/util/json_pointer.cpp src/util/strict_json.cpp src/util/utf8.cpp
     src/validate/json_schema.cpp src/validate/media_type.cpp src/validate/openapi_group.cpp
-    src/validate/openapi_import.cpp src/validate/openapi_schema.cpp src/validate/openapi_yaml.cpp
+    src/validate/openapi_import.cpp src/validate/openapi_schema.cpp src/validate/openapi_yaml.cpp src/validate/yaml_json.cpp
     src/validate/schema_source.cpp src/validate/string_formats.cpp)
