@@ -1,9 +1,17 @@
 #include "net/message_writer.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <boost/asio/error.hpp>
+
+#include <algorithm>
+#include <cerrno>
 #include <string_view>
 
 namespace rampart::net {
 
+namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
 namespace {
@@ -58,6 +66,63 @@ void append_head(const http::response_header<>& head, std::string& out, ExtraFie
     out.append(reason.data(), reason.size());
     out.append("\r\n", 2);
     append_fields(head, out, extra_fields);
+}
+
+namespace {
+
+// The part of `buffers` after the first `sent` bytes.
+std::array<asio::const_buffer, 2> after(std::array<asio::const_buffer, 2> buffers,
+                                        std::size_t sent) {
+    for (auto& buffer : buffers) {
+        auto skipped = std::min(sent, buffer.size());
+        buffer += skipped;
+        sent -= skipped;
+    }
+    return buffers;
+}
+
+}  // namespace
+
+ImmediateWrite send_without_waiting(int descriptor, std::array<asio::const_buffer, 2> buffers) {
+    std::array<iovec, 2> pieces{};
+    for (std::size_t index = 0; index < buffers.size(); ++index) {
+        pieces[index].iov_base = const_cast<void*>(buffers[index].data());
+        pieces[index].iov_len = buffers[index].size();
+    }
+    msghdr message{};
+    message.msg_iov = pieces.data();
+    message.msg_iovlen = pieces.size();
+    // MSG_NOSIGNAL: a peer that reset the connection costs an EPIPE, not the process.
+    auto sent = ::sendmsg(descriptor, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            return ImmediateWrite{{}, 0, buffers};
+        }
+        return ImmediateWrite{
+            boost::system::error_code(errno, asio::error::get_system_category()), 0, {}};
+    }
+    auto written = static_cast<std::size_t>(sent);
+    return ImmediateWrite{{}, written, after(buffers, written)};
+}
+
+ImmediateWrite write_without_waiting(TlsStream& stream, std::array<asio::const_buffer, 2> buffers) {
+    std::size_t written = 0;
+    for (auto buffer : buffers) {
+        while (buffer.size() > 0) {
+            auto step = tls_write_step(stream.native_handle(), buffer);
+            if (step.error) {
+                return ImmediateWrite{step.error, written, {}};
+            }
+            if (step.next != TlsStep::Next::done) {
+                // The socket is full: the rest goes through the stream's own
+                // write, which calls OpenSSL again with the same bytes.
+                return ImmediateWrite{{}, written, after(buffers, written)};
+            }
+            buffer += step.bytes;
+            written += step.bytes;
+        }
+    }
+    return ImmediateWrite{{}, written, {}};
 }
 
 }  // namespace rampart::net

@@ -4,10 +4,15 @@
 // then flattens again; for the messages the proxy path sends (bodies framed by
 // Content-Length, never chunked) the bytes are the same, at a fraction of the
 // cost, and a response still leaves as one TLS record and one send.
+//
+// The write itself starts without waiting (write_without_waiting): whatever
+// the connection takes at once goes out before the caller's coroutine
+// suspends, and only the rest is an Asio operation.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -20,6 +25,8 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+
+#include "net/tls_stream.hpp"
 
 namespace rampart::net {
 
@@ -60,16 +67,44 @@ std::array<boost::asio::const_buffer, 2> serialise_message(
     return {boost::asio::buffer(buffer), boost::asio::buffer(body)};
 }
 
-// Writes the message to the stream in one call; completes with the error and
-// the bytes written, head and body. Not a coroutine of its own (a frame and a
-// resumption per message): the extra fields are copied before it returns.
-// The caller releases an oversized buffer after the write.
-template <typename Stream, bool isRequest>
-auto write_message(
-    Stream& stream,
-    const boost::beast::http::message<isRequest, boost::beast::http::string_body>& message,
-    std::string& buffer, ExtraFields extra_fields = {}) {
-    return boost::asio::async_write(stream, serialise_message(message, buffer, extra_fields),
+// What went out of a serialised message before any wait, and what is left.
+struct ImmediateWrite {
+    boost::system::error_code error;
+    std::size_t written = 0;
+    std::array<boost::asio::const_buffer, 2> rest{};  // empty when finished or failed
+
+    bool finished() const { return error || boost::asio::buffer_size(rest) == 0; }
+};
+
+// Sends as much of `buffers` as the connection takes now, without waiting:
+// into the socket with send(2) (MSG_DONTWAIT), or through OpenSSL on a
+// TlsStream. Any other stream sends nothing here and writes it all afterwards.
+ImmediateWrite send_without_waiting(int descriptor,
+                                    std::array<boost::asio::const_buffer, 2> buffers);
+template <typename Protocol, typename Executor>
+ImmediateWrite write_without_waiting(boost::asio::basic_stream_socket<Protocol, Executor>& socket,
+                                     std::array<boost::asio::const_buffer, 2> buffers) {
+    return send_without_waiting(socket.native_handle(), buffers);
+}
+ImmediateWrite write_without_waiting(TlsStream& stream,
+                                     std::array<boost::asio::const_buffer, 2> buffers);
+template <typename Stream>
+ImmediateWrite write_without_waiting(Stream&, std::array<boost::asio::const_buffer, 2> buffers) {
+    return ImmediateWrite{{}, 0, buffers};
+}
+
+// Writes the message: the part the connection takes at once straight away,
+// the rest (a large body, a full socket) with an Asio write. A response nearly
+// always goes whole, and an Asio write that completes at once still goes
+// through the scheduler before its caller resumes, so the caller writes
+//
+//     auto write = write_without_waiting(stream, serialise_message(...));
+//     if (!write.finished()) { co_await finish_write(stream, write); }
+//
+// in its own coroutine; the extra fields are copied before the first step.
+template <typename Stream>
+auto finish_write(Stream& stream, const ImmediateWrite& write) {
+    return boost::asio::async_write(stream, write.rest,
                                     boost::asio::as_tuple(boost::asio::use_awaitable));
 }
 

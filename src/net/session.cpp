@@ -476,11 +476,16 @@ class Connection {
             response.keep_alive(persistent);
         }
         deadline_.expires_after(exchange.snapshot->settings().limits.send_timeout);
-        auto [error, written] =
-            co_await write_message(stream_, response, write_buffer_, request_id_field);
+        auto write = write_without_waiting(
+            stream_, serialise_message(response, write_buffer_, request_id_field));
+        if (!write.finished()) {
+            auto [error, written] = co_await finish_write(stream_, write);
+            write.error = error;
+            write.written += written;
+        }
         release_oversized_buffer(write_buffer_);
-        record(exchange, written);
-        co_return !error;
+        record(exchange, write.written);
+        co_return !write.error;
     }
 
     void record(const pipeline::Exchange& exchange, std::size_t written) {

@@ -215,10 +215,14 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
                                            ExtraFields gateway_fields) {
     SocketDeadline deadline(deadlines, connection.tcp().socket());
     deadline.expires_after(settings.response_timeout);
-    auto [write_error, written] =
-        co_await write_message(stream, exchange.request, connection.write_buffer(), gateway_fields);
+    auto write = write_without_waiting(
+        stream, serialise_message(exchange.request, connection.write_buffer(), gateway_fields));
+    if (!write.finished()) {
+        auto [error, written] = co_await finish_write(stream, write);
+        write.error = error;
+    }
     release_oversized_buffer(connection.write_buffer());
-    if (write_error) {
+    if (write.error) {
         if (deadline.fired()) {
             co_return Attempt{AttemptOutcome::timed_out};
         }

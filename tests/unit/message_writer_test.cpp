@@ -23,7 +23,9 @@ namespace {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using rampart::net::append_head;
-using rampart::net::write_message;
+using rampart::net::finish_write;
+using rampart::net::serialise_message;
+using rampart::net::write_without_waiting;
 
 template <bool isRequest>
 std::string serialised_by_beast(const http::message<isRequest, http::string_body>& message) {
@@ -129,10 +131,15 @@ std::string written_through_socket(const http::response<http::string_body>& resp
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            auto [error, written] = co_await write_message(writer, response, buffer);
+            auto write = write_without_waiting(writer, serialise_message(response, buffer));
+            if (!write.finished()) {
+                auto [error, written] = co_await finish_write(writer, write);
+                write.error = error;
+                write.written += written;
+            }
             rampart::net::release_oversized_buffer(buffer);
-            write_error = error;
-            reported = written;
+            write_error = write.error;
+            reported = write.written;
             writer.close();
         },
         asio::detached);

@@ -1,6 +1,7 @@
 // The client connection's TLS stream against Asio's TLS client over a real
 // loopback TCP connection: handshake, both directions, a write larger than the
-// socket buffers (partial writes and waiting for the socket), the two ways a
+// socket buffers (partial writes and waiting for the socket), the message
+// writer's write without waiting, the two ways a
 // peer ends (close_notify, or TCP alone), and a deadline cancelling a read.
 #include <gtest/gtest.h>
 
@@ -22,6 +23,7 @@
 #include <optional>
 #include <string>
 
+#include "net/message_writer.hpp"
 #include "net/socket_deadline.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_stream.hpp"
@@ -144,6 +146,63 @@ TEST_F(TlsStreamTest, WritesMoreThanTheSocketHoldsWhileThePeerReadsSlowly) {
             EXPECT_EQ(written, large.size());
         }());
     EXPECT_TRUE(received == large);
+}
+
+// The message writer's first step: OpenSSL writes what the socket takes at
+// once, and the stream's own write finishes the rest with the same bytes.
+TEST_F(TlsStreamTest, AWriteWithoutWaitingStopsAtAFullSocketAndTheStreamFinishesIt) {
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n";
+    std::string body(1024 * 1024, '\0');
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        body[i] = static_cast<char>('A' + i % 23);
+    }
+    std::string received(head.size() + body.size(), '\0');
+    server_->socket().set_option(asio::socket_base::send_buffer_size(16 * 1024));
+    client_.next_layer().set_option(asio::socket_base::receive_buffer_size(16 * 1024));
+    std::size_t written_at_once = 0;
+    run(
+        [&]() -> asio::awaitable<void> {
+            co_await client_handshake();
+            asio::steady_timer pause(io_);
+            pause.expires_after(200ms);
+            co_await pause.async_wait(use_nothrow);
+            auto [error, read] =
+                co_await asio::async_read(client_, asio::buffer(received), use_nothrow);
+            EXPECT_FALSE(error) << error.message();
+        }(),
+        [&]() -> asio::awaitable<void> {
+            co_await server_handshake();
+            auto write = rampart::net::write_without_waiting(
+                *server_, {asio::buffer(head), asio::buffer(body)});
+            written_at_once = write.written;
+            EXPECT_FALSE(write.error) << write.error.message();
+            EXPECT_FALSE(write.finished()) << "the socket took a megabyte at once";
+            auto [error, written] = co_await rampart::net::finish_write(*server_, write);
+            EXPECT_FALSE(error) << error.message();
+            EXPECT_EQ(write.written + written, received.size());
+        }());
+    EXPECT_GT(written_at_once, head.size());
+    EXPECT_TRUE(received == head + body);
+}
+
+TEST_F(TlsStreamTest, ASmallWriteWithoutWaitingGoesWhole) {
+    std::string response = "HTTP/1.1 204 No Content\r\n\r\n";
+    std::string received(response.size(), '\0');
+    run(
+        [&]() -> asio::awaitable<void> {
+            co_await client_handshake();
+            auto [error, read] =
+                co_await asio::async_read(client_, asio::buffer(received), use_nothrow);
+            EXPECT_FALSE(error) << error.message();
+        }(),
+        [&]() -> asio::awaitable<void> {
+            co_await server_handshake();
+            auto write = rampart::net::write_without_waiting(*server_, {asio::buffer(response)});
+            EXPECT_TRUE(write.finished());
+            EXPECT_FALSE(write.error) << write.error.message();
+            EXPECT_EQ(write.written, response.size());
+        }());
+    EXPECT_EQ(received, response);
 }
 
 TEST_F(TlsStreamTest, AClosedTlsSessionReadsAsEndOfStream) {
