@@ -205,6 +205,43 @@ TEST_F(TlsStreamTest, ASmallWriteWithoutWaitingGoesWhole) {
     EXPECT_EQ(received, response);
 }
 
+// Bytes OpenSSL has decrypted but not handed out yet, and records still in the
+// stream's buffer, are read without waiting for the socket: the client sends
+// everything and then waits, so a read that went to the socket would hang.
+TEST_F(TlsStreamTest, SmallReadsTakeWhatOpenSslAndTheBufferAlreadyHold) {
+    std::string first = "GET /first HTTP/1.1\r\nHost: a\r\n\r\n";
+    std::string second = "GET /second HTTP/1.1\r\nHost: a\r\n\r\n";
+    std::string received;
+    run(
+        [&]() -> asio::awaitable<void> {
+            co_await client_handshake();
+            // Two records written back to back: one socket read on the server gets both.
+            std::array<asio::const_buffer, 1> one{asio::buffer(first)};
+            co_await asio::async_write(client_, one, use_nothrow);
+            co_await asio::async_write(client_, asio::buffer(second), use_nothrow);
+            char ignored = 0;
+            co_await client_.async_read_some(asio::buffer(&ignored, 1), use_nothrow);
+        }(),
+        [&]() -> asio::awaitable<void> {
+            co_await server_handshake();
+            asio::steady_timer pause(io_);
+            pause.expires_after(100ms);  // both records are in the socket by now
+            co_await pause.async_wait(use_nothrow);
+            std::array<char, 5> piece{};
+            while (received.size() < first.size() + second.size()) {
+                auto [error, read] =
+                    co_await server_->async_read_some(asio::buffer(piece), use_nothrow);
+                if (error) {
+                    ADD_FAILURE() << error.message();
+                    break;
+                }
+                received.append(piece.data(), read);
+            }
+            server_->socket().close();
+        }());
+    EXPECT_EQ(received, first + second);
+}
+
 TEST_F(TlsStreamTest, AClosedTlsSessionReadsAsEndOfStream) {
     run(
         [&]() -> asio::awaitable<void> {
