@@ -53,13 +53,17 @@ inline constexpr std::size_t max_retained_write_buffer_bytes = 64 * 1024;
 // into `buffer`, the connection's scratch space, with the extra fields after
 // its own, and returns what to write: the head with a small body copied behind
 // it, or the head and a large body from where it is (else an empty buffer).
+// Without `with_body` the head alone (a response to HEAD, a 204, a 304).
 template <bool isRequest>
 std::array<boost::asio::const_buffer, 2> serialise_message(
     const boost::beast::http::message<isRequest, boost::beast::http::string_body>& message,
-    std::string& buffer, ExtraFields extra_fields = {}) {
+    std::string& buffer, ExtraFields extra_fields = {}, bool with_body = true) {
     buffer.clear();
     append_head(message.base(), buffer, extra_fields);
     const auto& body = message.body();
+    if (!with_body) {
+        return {boost::asio::buffer(buffer), boost::asio::const_buffer{}};
+    }
     if (body.size() <= max_copied_body_bytes) {
         buffer.append(body);
         return {boost::asio::buffer(buffer), boost::asio::const_buffer{}};

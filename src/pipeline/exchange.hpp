@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/field_lines.hpp"
 #include "pipeline/identity.hpp"
 
 namespace rampart::config {
@@ -58,6 +59,10 @@ using PathParameters = std::vector<std::pair<std::string_view, std::string>>;
 struct Exchange {
     Request request;
     Response response;
+    // Written after the response's own fields (field_lines.hpp): the
+    // security headers and the session's framing. Read the response as the
+    // client sees it through net::append_head.
+    FieldLines response_field_lines;
 
     const config::Snapshot* snapshot = nullptr;
     const CompiledRoute* route = nullptr;  // null until routed, and for unrouted requests

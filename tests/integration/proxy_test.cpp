@@ -161,6 +161,63 @@ TEST_F(ProxyTest, ResponseBannersAndHopByHopFieldsAreStripped) {
     EXPECT_FALSE(response.get("Strict-Transport-Security").empty());
 }
 
+// RFC 9110 §9.3.2, §15.3.5, §15.4.5: a response to HEAD, a 204 and a 304 have
+// no body, and the keep-alive connection goes on after each. HEAD answers
+// keep the length a GET would get; a 304 keeps its upstream's Content-Length;
+// a 204 has none.
+TEST_F(ProxyTest, BodilessResponsesAreFramedWithoutABody) {
+    upstream.set_handler([](const RecordedRequest& request) {
+        UpstreamResponse response;
+        if (request.target == "/items/no-content") {
+            response.status = 204;
+        } else if (request.target == "/items/not-modified") {
+            response.status = 304;
+            response.headers = {{"Content-Length", "1234"}, {"ETag", "\"v7\""}};
+        } else {
+            response.headers = {{"Content-Type", "application/json"}};
+            response.body = R"({"id":1,"name":"widget"})";
+        }
+        return response;
+    });
+    auto gateway = start(simple_route("/items/{id}"));
+    RawConnection client(port, TlsOptions{});
+    ASSERT_TRUE(client.connect());
+    auto exchange = [&client](std::string_view method, std::string_view target) {
+        EXPECT_TRUE(client.send(format_request(method, target, {{"Host", "localhost"}})));
+        return client.read_response(5s, method == "HEAD");
+    };
+
+    auto head = exchange("HEAD", "/items/1");
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->status, 200u);
+    EXPECT_EQ(head->get("Content-Length"), "24");
+    EXPECT_EQ(head->body, "");
+
+    auto unrouted_head = exchange("HEAD", "/nowhere");  // a problem Rampart generated
+    ASSERT_TRUE(unrouted_head);
+    EXPECT_EQ(unrouted_head->status, 404u);
+    auto problem = https_request(port, "GET", "/nowhere", {{"Host", "localhost"}});
+    EXPECT_EQ(unrouted_head->get("Content-Length"), std::to_string(problem.body.size()));
+
+    auto no_content = exchange("GET", "/items/no-content");
+    ASSERT_TRUE(no_content);
+    EXPECT_EQ(no_content->status, 204u);
+    EXPECT_FALSE(no_content->has("Content-Length"));
+
+    auto not_modified = exchange("GET", "/items/not-modified");
+    ASSERT_TRUE(not_modified);
+    EXPECT_EQ(not_modified->status, 304u);
+    EXPECT_EQ(not_modified->get("Content-Length"), "1234");
+    EXPECT_EQ(not_modified->get("ETag"), "\"v7\"");
+
+    // Nothing of a body was left on the connection: the next answer is whole.
+    auto after = exchange("GET", "/items/2");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 200u);
+    EXPECT_EQ(after->body, R"({"id":1,"name":"widget"})");
+    EXPECT_FALSE(client.closed_within(200ms));
+}
+
 TEST_F(ProxyTest, UnroutedRequestsAreNeverProxied) {
     auto gateway = start(simple_route("/items"));
     for (auto target :

@@ -4,6 +4,9 @@
 // on hand-made Exchanges.
 #include <gtest/gtest.h>
 
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +20,7 @@
 
 #include "config/yaml_reader.hpp"
 #include "log_lines.hpp"
+#include "net/message_writer.hpp"
 #include "observe/log_sink.hpp"
 #include "observe/security_events.hpp"
 #include "pipeline/problem.hpp"
@@ -80,13 +84,28 @@ void set_upstream_response(Exchange& exchange, http::status status, std::string 
     exchange.response_from_upstream = true;
 }
 
+// The response's head as the client receives it: its own fields and the
+// field lines the stages added (security headers), parsed back by Beast.
+http::response_header<> client_view(const Exchange& exchange) {
+    std::string head;
+    net::append_head(exchange.response.base(), head, exchange.response_field_lines.pieces());
+    http::response_parser<http::empty_body> parser;
+    parser.eager(false);
+    boost::system::error_code error;
+    parser.put(boost::asio::buffer(head), error);
+    EXPECT_TRUE(parser.is_header_done()) << head;
+    return parser.get().base();
+}
+
 std::string header(const Exchange& exchange, std::string_view name) {
-    auto found = exchange.response.find(name);
-    return found == exchange.response.end() ? std::string("<absent>") : std::string(found->value());
+    auto view = client_view(exchange);
+    EXPECT_LE(view.count(name), 1U) << name << " appears more than once";
+    auto found = view.find(name);
+    return found == view.end() ? std::string("<absent>") : std::string(found->value());
 }
 
 bool has_header(const Exchange& exchange, std::string_view name) {
-    return exchange.response.find(name) != exchange.response.end();
+    return client_view(exchange).count(name) > 0;
 }
 
 bool has_access_control_header(const Exchange& exchange) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <optional>
 #include <string>
 #include <utility>
@@ -50,53 +51,85 @@ struct SecurityHeadersPolicy {
     std::vector<std::pair<std::string, std::string>> added_headers;
 };
 
-// A field name resolved to Beast's enum once, at load: matching and inserting
-// it per response then costs no hashing of the name.
-struct FieldName {
-    explicit FieldName(std::string_view spelling)
-        : known(http::string_to_field(spelling)), spelling(spelling) {}
-
-    bool matches(const http::fields::value_type& field) const {
-        return known != http::field::unknown
-                   ? field.name() == known
-                   : field.name() == http::field::unknown &&
-                         util::equals_ignoring_case(field.name_string(), spelling);
+// Field names the stage removes from every response: Beast's known fields by
+// their enum (one bit each, tested without touching the name), others by
+// their spelling.
+class RemovedFields {
+  public:
+    void add(std::string_view spelling) {
+        auto known = http::string_to_field(spelling);
+        if (known == http::field::unknown) {
+            unknown_.emplace_back(spelling);
+        } else {
+            known_.set(static_cast<std::size_t>(known));
+        }
     }
 
-    http::field known;
-    std::string spelling;  // as configured: what goes on the wire
+    bool contains(const http::fields::value_type& field) const {
+        auto name = field.name();
+        if (name != http::field::unknown) {
+            return known_.test(static_cast<std::size_t>(name));
+        }
+        return std::any_of(unknown_.begin(), unknown_.end(), [&field](const std::string& spelling) {
+            return util::equals_ignoring_case(field.name_string(), spelling);
+        });
+    }
+
+  private:
+    // Beast's field enum ends with xref, about 360 names.
+    static constexpr std::size_t known_names = static_cast<std::size_t>(http::field::xref) + 1;
+    std::bitset<known_names> known_;
+    std::vector<std::string> unknown_;
 };
 
+std::string field_line(std::string_view name, std::string_view value) {
+    return std::string(name) + ": " + std::string(value) + "\r\n";
+}
+
+// The stage's fields are text made at load: each response gets views of it
+// as field lines (pipeline/field_lines.hpp), in this order: HSTS,
+// X-Content-Type-Options, Content-Security-Policy, X-Frame-Options,
+// Referrer-Policy, Cache-Control, then the configured `add`.
 class SecurityHeadersStage final : public Stage {
   public:
-    explicit SecurityHeadersStage(SecurityHeadersPolicy policy) : policy_(std::move(policy)) {
-        for (const auto& header : policy_.stripped_headers) {
-            removed_.emplace_back(header);
+    explicit SecurityHeadersStage(const SecurityHeadersPolicy& policy)
+        : with_hsts_(policy.strict_transport_security.has_value()),
+          default_cache_control_line_(
+              policy.default_cache_control.empty()
+                  ? std::string()
+                  : field_line("Cache-Control", policy.default_cache_control)) {
+        if (with_hsts_) {
+            hsts_line_ = field_line("Strict-Transport-Security", *policy.strict_transport_security);
         }
-        fixed_.emplace_back(FieldName("X-Content-Type-Options"), "nosniff");
-        fixed_.emplace_back(FieldName("Content-Security-Policy"), policy_.content_security_policy);
-        fixed_.emplace_back(FieldName("X-Frame-Options"), "DENY");
-        fixed_.emplace_back(FieldName("Referrer-Policy"), "no-referrer");
-        for (const auto& [header, value] : policy_.added_headers) {
-            fixed_.emplace_back(FieldName(header), value);
+        const std::pair<std::string_view, std::string_view> fixed[] = {
+            {"X-Content-Type-Options", "nosniff"},
+            {"Content-Security-Policy", policy.content_security_policy},
+            {"X-Frame-Options", "DENY"},
+            {"Referrer-Policy", "no-referrer"}};
+        for (const auto& [name, value] : fixed) {
+            fixed_lines_ += field_line(name, value);
+            removed_.add(name);  // replaced: whatever the upstream said goes
         }
-        for (const auto& [name, value] : fixed_) {
-            removed_.push_back(name);  // replaced: whatever the upstream said goes
+        for (const auto& [name, value] : policy.added_headers) {
+            added_lines_ += field_line(name, value);
+            removed_.add(name);
+        }
+        for (const auto& header : policy.stripped_headers) {
+            removed_.add(header);
         }
     }
 
     std::string_view name() const override { return stage_key; }
 
-    // One pass removes every field the stage strips or replaces; the stage's
-    // own are then inserted, not set (a set looks its name up again).
+    // One pass removes every field the stage strips or replaces.
     void on_response(Exchange& exchange) const override {
         auto& response = exchange.response;
-        bool with_hsts = exchange.over_tls && policy_.strict_transport_security.has_value();
+        bool with_hsts = exchange.over_tls && with_hsts_;
         bool store_forbidden = must_not_be_stored(exchange);
         bool has_cache_control = false;
         for (auto field = response.begin(); field != response.end();) {
             auto name = field->name();
-            if (is_removed(*field) ||
+            if (removed_.contains(*field) ||
                 (with_hsts && name == http::field::strict_transport_security) ||
                 (store_forbidden && name == http::field::cache_control)) {
                 field = response.erase(field);
@@ -105,28 +138,23 @@ class SecurityHeadersStage final : public Stage {
             has_cache_control = has_cache_control || name == http::field::cache_control;
             ++field;
         }
+        auto& lines = exchange.response_field_lines;
         if (with_hsts) {
-            response.insert(http::field::strict_transport_security,
-                            *policy_.strict_transport_security);
+            lines.append(hsts_line_);
         }
-        for (std::size_t index = 0; index < fixed_.size(); ++index) {
-            const auto& [name, value] = fixed_[index];
-            response.insert(name.known, name.spelling, value);
-            if (index + 1 == fixed_headers_before_cache_control) {
-                insert_cache_control(response, store_forbidden, has_cache_control);
-            }
+        lines.append(fixed_lines_);
+        if (store_forbidden) {
+            lines.append(no_store_line);
+        } else if (!has_cache_control && !default_cache_control_line_.empty()) {
+            lines.append(default_cache_control_line_);
+        }
+        if (!added_lines_.empty()) {
+            lines.append(added_lines_);
         }
     }
 
   private:
-    // The fixed fields before Cache-Control: X-Content-Type-Options,
-    // Content-Security-Policy, X-Frame-Options, Referrer-Policy; `add` follows it.
-    static constexpr std::size_t fixed_headers_before_cache_control = 4;
-
-    bool is_removed(const http::fields::value_type& field) const {
-        return std::any_of(removed_.begin(), removed_.end(),
-                           [&field](const FieldName& name) { return name.matches(field); });
-    }
+    static constexpr std::string_view no_store_line = "Cache-Control: no-store\r\n";
 
     // Credentialed and Rampart-generated responses are never cacheable,
     // whatever the upstream said (HDR-03); other upstream responses keep
@@ -136,18 +164,12 @@ class SecurityHeadersStage final : public Stage {
         return exchange.carries_credentials || generated;
     }
 
-    void insert_cache_control(pipeline::Response& response, bool store_forbidden,
-                              bool has_cache_control) const {
-        if (store_forbidden) {
-            response.insert(http::field::cache_control, no_store);
-        } else if (!has_cache_control && !policy_.default_cache_control.empty()) {
-            response.insert(http::field::cache_control, policy_.default_cache_control);
-        }
-    }
-
-    SecurityHeadersPolicy policy_;
-    std::vector<FieldName> removed_;  // stripped, or replaced by one of fixed_
-    std::vector<std::pair<FieldName, std::string>> fixed_;  // set on every response, in order
+    bool with_hsts_;
+    std::string hsts_line_;
+    std::string fixed_lines_;
+    std::string default_cache_control_line_;  // empty: none added
+    std::string added_lines_;
+    RemovedFields removed_;  // stripped, or replaced by the stage's own
 };
 
 bool is_header_name(std::string_view text) {
@@ -277,7 +299,7 @@ StageFactory security_headers_stage_factory() {
     return {stage_key, 0, [](const StageBuildContext& context) -> std::shared_ptr<const Stage> {
                 auto policy =
                     read_policy(context.section.value_or(empty_section(std::string(stage_key))));
-                return std::make_shared<SecurityHeadersStage>(std::move(policy));
+                return std::make_shared<SecurityHeadersStage>(policy);
             }};
 }
 
