@@ -6,6 +6,7 @@
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/pchars.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 
@@ -202,9 +203,68 @@ std::string encode_path(std::string_view path) {
     return boost::urls::encode(path, path_chars);
 }
 
+// Characters a path may hold that decoding leaves alone and encoding does not
+// touch: unreserved, the sub-delims other than ';', ':', '@' and '/'.
+constexpr std::array<bool, 256> plain_path_characters = [] {
+    std::array<bool, 256> plain{};
+    for (unsigned char c = 'a'; c <= 'z'; ++c) {
+        plain[c] = true;
+        plain[c - 'a' + 'A'] = true;
+    }
+    for (unsigned char c = '0'; c <= '9'; ++c) {
+        plain[c] = true;
+    }
+    for (unsigned char c : std::string_view("-._~!$&'()*+,=:@/")) {
+        plain[c] = true;
+    }
+    return plain;
+}();
+
+// A path that normalisation would return unchanged: plain characters only
+// (no escape, no ';' or '\'), no empty segment before the last, no "." or
+// ".." segment. Most requests are such paths; they skip decoding, the
+// segment walk and re-encoding, with the same result.
+bool is_already_normal(std::string_view raw_path) {
+    for (char c : raw_path) {
+        if (!plain_path_characters[static_cast<unsigned char>(c)]) {
+            return false;
+        }
+    }
+    std::string_view rest = raw_path.substr(1);  // split_target: it starts with '/'
+    while (true) {
+        std::size_t slash = rest.find('/');
+        std::string_view segment = rest.substr(0, slash);
+        bool last = slash == std::string_view::npos;
+        if (segment == "." || segment == ".." || (segment.empty() && !last)) {
+            return false;
+        }
+        if (last) {
+            return true;
+        }
+        rest.remove_prefix(slash + 1);
+    }
+}
+
 }  // namespace
 
 boost::system::result<NormalizedTarget, RequestRejection> normalize_target(
+    std::string_view raw_target, std::string_view host_header, const PathPolicy& policy) {
+    auto raw = split_target(raw_target, host_header);
+    if (!raw || !is_already_normal(raw->path) || check_raw_bytes(*raw)) {
+        return normalize_target_in_full(raw_target, host_header, policy);
+    }
+    NormalizedTarget normalized;
+    normalized.path = std::string(raw->path);
+    normalized.upstream_target = normalized.path;
+    if (raw->query) {
+        normalized.query = std::string(*raw->query);
+        normalized.upstream_target += '?';
+        normalized.upstream_target += normalized.query;
+    }
+    return normalized;
+}
+
+boost::system::result<NormalizedTarget, RequestRejection> normalize_target_in_full(
     std::string_view raw_target, std::string_view host_header, const PathPolicy& policy) {
     auto raw = split_target(raw_target, host_header);
     if (!raw) {

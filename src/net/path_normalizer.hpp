@@ -26,4 +26,11 @@ boost::system::result<NormalizedTarget, RequestRejection> normalize_target(
     std::string_view raw_target, std::string_view host_header,
     const rampart::config::PathPolicy& policy);
 
+// The same without the shortcut normalize_target takes for a path that is
+// already normal (plain characters, no empty, "." or ".." segment), which it
+// returns as it is: the fuzz target checks that the two always agree.
+boost::system::result<NormalizedTarget, RequestRejection> normalize_target_in_full(
+    std::string_view raw_target, std::string_view host_header,
+    const rampart::config::PathPolicy& policy);
+
 }  // namespace rampart::net
