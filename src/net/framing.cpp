@@ -48,42 +48,68 @@ bool is_valid_content_length(std::string_view value) {
     return true;
 }
 
-std::size_t count_fields(const http::request_header<>& header, http::field name) {
-    auto range = header.equal_range(name);
-    return static_cast<std::size_t>(std::distance(range.first, range.second));
-}
+// The fields framing depends on, gathered in one pass: counting each by
+// Beast's equal_range would look its name up in the field tree every time.
+struct FramingFields {
+    std::size_t content_length_count = 0;
+    std::size_t transfer_encoding_count = 0;
+    std::size_t host_count = 0;
+    std::string_view content_length;
+    std::string_view transfer_encoding;
+    std::string_view host;
 
-std::optional<RequestRejection> check_content_length(const http::request_header<>& header) {
-    std::size_t count = count_fields(header, http::field::content_length);
-    if (count == 0) {
+    explicit FramingFields(const http::request_header<>& header) {
+        for (const auto& field : header) {
+            switch (field.name()) {
+                case http::field::content_length:
+                    ++content_length_count;
+                    content_length = field.value();
+                    break;
+                case http::field::transfer_encoding:
+                    ++transfer_encoding_count;
+                    transfer_encoding = field.value();
+                    break;
+                case http::field::host:
+                    ++host_count;
+                    host = field.value();
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+};
+
+std::optional<RequestRejection> check_content_length(const FramingFields& fields) {
+    if (fields.content_length_count == 0) {
         return std::nullopt;
     }
     // Even identical duplicates ("5, 5" or two lines of 5) are refused: some
     // intermediaries take the first, others the last or the sum.
-    if (count > 1) {
+    if (fields.content_length_count > 1) {
         return bad_request("The request has more than one Content-Length field.");
     }
-    if (!is_valid_content_length(header[http::field::content_length])) {
+    if (!is_valid_content_length(fields.content_length)) {
         return bad_request("The Content-Length value is invalid.");
     }
     return std::nullopt;
 }
 
-std::optional<RequestRejection> check_transfer_encoding(const http::request_header<>& header) {
-    std::size_t count = count_fields(header, http::field::transfer_encoding);
-    if (count == 0) {
+std::optional<RequestRejection> check_transfer_encoding(const http::request_header<>& header,
+                                                        const FramingFields& fields) {
+    if (fields.transfer_encoding_count == 0) {
         return std::nullopt;
     }
-    if (count > 1) {
+    if (fields.transfer_encoding_count > 1) {
         return bad_request("The request has more than one Transfer-Encoding field.");
     }
     if (header.version() < 11) {
         return bad_request("Transfer-Encoding is not allowed on an HTTP/1.0 request.");
     }
-    if (count_fields(header, http::field::content_length) != 0) {
+    if (fields.content_length_count != 0) {
         return bad_request("The request has both Content-Length and Transfer-Encoding.");
     }
-    std::string_view value = header[http::field::transfer_encoding];
+    std::string_view value = fields.transfer_encoding;
     if (util::equals_ignoring_case(value, "chunked")) {
         return std::nullopt;
     }
@@ -129,8 +155,23 @@ bool is_valid_port(std::string_view port) {
     return number <= 65535;
 }
 
+// The usual Host, a DNS name or IPv4 address and maybe a port: valid
+// without a full authority parse. Anything else goes to is_valid_host_value,
+// which this never contradicts: a plain name is a reg-name (or IPv4 address)
+// to RFC 3986 too.
+bool is_plain_host_and_port(std::string_view value) {
+    auto colon = value.find(':');
+    if (!is_plain_host_name(value.substr(0, colon))) {
+        return false;
+    }
+    return colon == std::string_view::npos || is_valid_port(value.substr(colon + 1));
+}
+
 // uri-host [ ":" port ] (RFC 9112 §3.2, RFC 3986 §3.2.2).
 bool is_valid_host_value(std::string_view value) {
+    if (is_plain_host_and_port(value)) {
+        return true;
+    }
     auto authority = boost::urls::parse_authority(value);
     if (!authority || authority->has_userinfo()) {
         return false;
@@ -149,18 +190,18 @@ bool is_valid_host_value(std::string_view value) {
     }
 }
 
-std::optional<RequestRejection> check_host(const http::request_header<>& header) {
-    std::size_t count = count_fields(header, http::field::host);
-    if (count > 1) {
+std::optional<RequestRejection> check_host(const http::request_header<>& header,
+                                           const FramingFields& fields) {
+    if (fields.host_count > 1) {
         return bad_request("The request has more than one Host field.");
     }
-    if (count == 0) {
+    if (fields.host_count == 0) {
         if (header.version() >= 11) {
             return bad_request("The request has no Host field.");
         }
         return std::nullopt;
     }
-    if (!is_valid_host_value(header[http::field::host])) {
+    if (!is_valid_host_value(fields.host)) {
         return bad_request("The Host value is invalid.");
     }
     return std::nullopt;
@@ -169,13 +210,14 @@ std::optional<RequestRejection> check_host(const http::request_header<>& header)
 }  // namespace
 
 std::optional<RequestRejection> check_framing(const http::request_header<>& header) {
-    if (auto rejection = check_content_length(header)) {
+    FramingFields fields(header);
+    if (auto rejection = check_content_length(fields)) {
         return rejection;
     }
-    if (auto rejection = check_transfer_encoding(header)) {
+    if (auto rejection = check_transfer_encoding(header, fields)) {
         return rejection;
     }
-    return check_host(header);
+    return check_host(header, fields);
 }
 
 bool is_method_override_header(std::string_view name) {
