@@ -118,14 +118,13 @@ void remove_connection_fields(http::header<isRequest>& header) {
         }
         return more_listed && is_listed_in_connection(header, name);
     };
+    // The Connection fields go in the same pass: erasing them by name would
+    // look the name up again.
     for (auto field = header.begin(); field != header.end();) {
         auto name = field->name();
-        bool remove = name != http::field::connection &&
-                      (is_hop_by_hop(name) || (has_connection && is_listed(field->name_string())));
+        bool remove = name == http::field::connection || is_hop_by_hop(name) ||
+                      (has_connection && is_listed(field->name_string()));
         field = remove ? header.erase(field) : std::next(field);
-    }
-    if (has_connection) {
-        header.erase(http::field::connection);
     }
 }
 
