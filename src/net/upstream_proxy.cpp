@@ -3,8 +3,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -34,6 +35,8 @@ namespace {
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_upstream_header_bytes = 64 * 1024;
 constexpr int max_informational_responses = 8;
+// Bytes asked of the socket at a time for an upstream response (as Beast reads).
+constexpr std::size_t max_read_size = 64 * 1024;
 
 // Fields that describe one connection, not the message (RFC 9110 §7.6.1),
 // plus the h2c upgrade pair, which must never reach an upstream (HTTP-16).
@@ -118,13 +121,16 @@ void remove_connection_fields(http::header<isRequest>& header) {
         }
         return more_listed && is_listed_in_connection(header, name);
     };
-    // The Connection fields go in the same pass: erasing them by name would
-    // look the name up again.
     for (auto field = header.begin(); field != header.end();) {
         auto name = field->name();
-        bool remove = name == http::field::connection || is_hop_by_hop(name) ||
-                      (has_connection && is_listed(field->name_string()));
+        bool remove = name != http::field::connection &&
+                      (is_hop_by_hop(name) || (has_connection && is_listed(field->name_string())));
         field = remove ? header.erase(field) : std::next(field);
+    }
+    // Last, since the listed names are views into them; by a pass comparing
+    // the field enum, not by an erase that looks the name up again.
+    for (auto field = header.begin(); has_connection && field != header.end();) {
+        field = field->name() == http::field::connection ? header.erase(field) : std::next(field);
     }
 }
 
@@ -235,8 +241,46 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
         if (exchange.request.method() == http::verb::head) {
             parser.skip(true);
         }
-        auto [read_error, read] =
-            co_await http::async_read(stream, connection.buffer(), parser, use_nothrow);
+        // Beast's async_read, as a loop in this coroutine: its two layers of
+        // composed operations cost more than the parse of a small response.
+        auto& buffer = connection.buffer();
+        boost::system::error_code read_error;
+        std::size_t read = 0;  // bytes the parser took, as async_read counts them
+        while (!parser.is_done()) {
+            if (buffer.size() > 0) {
+                auto used = parser.put(buffer.data(), read_error);
+                buffer.consume(used);
+                read += used;
+                if (!read_error && used > 0) {
+                    continue;
+                }
+                if (read_error && read_error != http::error::need_more) {
+                    break;
+                }
+                read_error = {};
+            }
+            auto size = boost::beast::read_size(buffer, max_read_size);
+            if (size == 0) {
+                read_error = http::error::buffer_overflow;
+                break;
+            }
+            auto [socket_error, received] =
+                co_await stream.async_read_some(buffer.prepare(size), use_nothrow);
+            buffer.commit(received);
+            if (socket_error == asio::error::eof) {
+                // A response framed by the connection's end, or one cut short.
+                if (parser.got_some()) {
+                    parser.put_eof(read_error);
+                } else {
+                    read_error = http::error::end_of_stream;
+                }
+                break;
+            }
+            if (socket_error) {
+                read_error = socket_error;
+                break;
+            }
+        }
         if (read_error) {
             if (deadline.fired()) {
                 co_return Attempt{AttemptOutcome::timed_out};
