@@ -52,16 +52,16 @@ enum class HeadRead { complete, closed, timed_out, too_large, malformed };
 
 // The next body byte must come within the idle timeout and, after the grace
 // period, soon enough to keep the average rate at min_body_rate or above.
-std::chrono::steady_clock::time_point body_read_deadline(
-    const config::HttpLimits& limits, std::chrono::steady_clock::time_point started,
-    std::uint64_t received) {
-    auto deadline = std::chrono::steady_clock::now() + limits.body_idle_timeout;
+SocketDeadline::Clock::time_point body_read_deadline(const config::HttpLimits& limits,
+                                                     SocketDeadline::Clock::time_point started,
+                                                     std::uint64_t received) {
+    auto deadline = SocketDeadline::Clock::now() + limits.body_idle_timeout;
     if (limits.min_body_rate == 0) {
         return deadline;
     }
-    auto allowed = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(static_cast<double>(received + 1) /
-                                      static_cast<double>(limits.min_body_rate)));
+    auto allowed =
+        std::chrono::duration_cast<SocketDeadline::Clock::duration>(std::chrono::duration<double>(
+            static_cast<double>(received + 1) / static_cast<double>(limits.min_body_rate)));
     return std::min(deadline, started + limits.body_rate_grace + allowed);
 }
 
@@ -99,8 +99,10 @@ asio::awaitable<HeadRead> read_head(SocketDeadline& read_deadline, auto& stream,
                                     bool waiting_for_next_request, std::size_t& head_size) {
     const auto maximum = max_head_bytes(limits);
     std::size_t searched = 0;
-    auto deadline = std::chrono::steady_clock::now() + limits.header_timeout;
     bool idle = waiting_for_next_request && buffer.size() == 0;
+    // From the first byte of the head: now, or once the idle wait has ended.
+    auto deadline = idle ? SocketDeadline::Clock::time_point::max()
+                         : SocketDeadline::Clock::now() + limits.header_timeout;
     for (;;) {
         auto text = buffer_text(buffer);
         auto end = text.find("\r\n\r\n", searched > 3 ? searched - 3 : 0);
@@ -135,7 +137,7 @@ asio::awaitable<HeadRead> read_head(SocketDeadline& read_deadline, auto& stream,
         buffer.commit(read);
         if (idle) {
             idle = false;
-            deadline = std::chrono::steady_clock::now() + limits.header_timeout;
+            deadline = SocketDeadline::Clock::now() + limits.header_timeout;
         }
     }
 }
@@ -421,7 +423,7 @@ class Connection {
         };
         parser.on_chunk_header(
             count_extensions);  // stored by reference: lives until the body is read
-        const auto body_started = std::chrono::steady_clock::now();
+        const auto body_started = SocketDeadline::Clock::now();
         std::uint64_t received = 0;
         while (!parser.is_done()) {
             deadline_.expires_at(body_read_deadline(limits, body_started, received));

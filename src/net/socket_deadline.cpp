@@ -18,12 +18,12 @@ void DeadlineSweep::schedule() {
         if (error) {
             return;  // the io_context is shutting down
         }
-        check(std::chrono::steady_clock::now());
+        check(util::CoarseClock::now());
         schedule();
     });
 }
 
-void DeadlineSweep::check(std::chrono::steady_clock::time_point now) {
+void DeadlineSweep::check(util::CoarseClock::time_point now) {
     // Cancelling only queues completions: no deadline is destroyed during the walk.
     for (auto* deadline = first_; deadline != nullptr; deadline = deadline->next_) {
         deadline->fire_if_passed(now);

@@ -17,6 +17,8 @@
 
 #include <chrono>
 
+#include "util/coarse_clock.hpp"
+
 namespace rampart::net {
 
 class SocketDeadline;
@@ -35,7 +37,7 @@ class DeadlineSweep {
     // Checks the deadlines every `resolution` until the io_context stops.
     void start();
     // Fires every deadline that has passed at `now` (the periodic check calls it).
-    void check(std::chrono::steady_clock::time_point now);
+    void check(util::CoarseClock::time_point now);
 
   private:
     friend class SocketDeadline;
@@ -49,7 +51,9 @@ class DeadlineSweep {
 
 class SocketDeadline {
   public:
-    using Clock = std::chrono::steady_clock;
+    // Coarse: a deadline is checked every `resolution` (50 ms), so the
+    // clock's 1-4 ms tick costs nothing in precision, and reading it is cheap.
+    using Clock = util::CoarseClock;
 
     // The socket (a client's ClientSocket or an upstream's tcp::socket) must
     // outlive the deadline; so must the sweep.

@@ -337,10 +337,10 @@ asio::awaitable<bool> connect(UpstreamConnection& connection, const UpstreamClus
 
 asio::awaitable<Attempt> attempt_once(pipeline::Exchange& exchange, Worker& worker,
                                       const UpstreamCluster& cluster, const ResolvedTarget& target,
-                                      const GatewayFields& gateway_fields, bool allow_idle) {
+                                      const GatewayFields& gateway_fields, bool allow_idle,
+                                      std::chrono::steady_clock::time_point now) {
     auto& pool = worker.upstream_pool();
     const auto& settings = cluster.settings();
-    auto now = std::chrono::steady_clock::now();
     std::unique_ptr<UpstreamConnection> connection;
     if (allow_idle) {
         connection = pool.take_idle(target, now, settings.idle_timeout);
@@ -494,9 +494,9 @@ asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& 
         any_target = true;
         exchange.upstream_address = target->address;
         worker.upstream_pool().begin_request(*target);
-        auto started = std::chrono::steady_clock::now();
+        auto started = now;
         auto result = co_await attempt_once(exchange, worker, cluster, *target, gateway_fields,
-                                            !retried_stale);
+                                            !retried_stale, now);
         auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - started);
         worker.upstream_pool().end_request(*target);

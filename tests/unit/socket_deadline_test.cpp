@@ -1,6 +1,7 @@
 // Deadlines checked by the worker's sweep: a passed deadline cancels the
 // socket's pending read (on a real loopback TCP connection) and says so; one
-// set again, or never, does not; the sweep fires only what has passed.
+// set again, or never, does not; the sweep fires only what has passed; the
+// coarse clock they use keeps up with steady_clock.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "net/socket_deadline.hpp"
 
@@ -20,7 +22,7 @@ namespace {
 namespace asio = boost::asio;
 using rampart::net::DeadlineSweep;
 using rampart::net::SocketDeadline;
-using Clock = std::chrono::steady_clock;
+using Clock = SocketDeadline::Clock;
 using namespace std::chrono_literals;
 
 struct ConnectedPair {
@@ -139,6 +141,19 @@ TEST(SocketDeadline, ADeadlineMayOutliveItsSweep) {
     sweep.reset();  // the worker's io_context destroys suspended sessions after the sweep
     deadline.expires_after(1s);
     EXPECT_FALSE(deadline.fired());
+}
+
+// The deadlines' clock follows steady_clock to within its tick (1-4 ms).
+TEST(CoarseClock, AdvancesWithTheSteadyClockToWithinATick) {
+    using rampart::util::CoarseClock;
+    auto coarse_start = CoarseClock::now();
+    auto steady_start = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(30ms);
+    auto coarse_elapsed = CoarseClock::now() - coarse_start;
+    auto steady_elapsed = std::chrono::steady_clock::now() - steady_start;
+    EXPECT_GE(coarse_elapsed, 30ms - 10ms);
+    EXPECT_LE(coarse_elapsed, steady_elapsed + 10ms);
+    EXPECT_LE(coarse_start, CoarseClock::now());
 }
 
 }  // namespace
