@@ -17,6 +17,7 @@
 #include "net/identity_forwarding.hpp"
 #include "net/message_writer.hpp"
 #include "net/server.hpp"
+#include "net/socket_interest.hpp"
 #include "net/tls_context.hpp"
 #include "net/worker.hpp"
 #include "observe/metrics.hpp"
@@ -320,6 +321,7 @@ asio::awaitable<bool> connect(UpstreamConnection& connection, const UpstreamClus
     connection.tcp().socket().set_option(asio::ip::tcp::no_delay(true));
     if (!connection.is_tls()) {
         connection.tcp().expires_never();  // the exchange's own deadline takes over
+        drop_write_interest(connection.tcp().socket());
         co_return true;
     }
     prepare_upstream_tls_stream(connection.tls().native_handle(), connection.target().settings.host,
@@ -332,6 +334,7 @@ asio::awaitable<bool> connect(UpstreamConnection& connection, const UpstreamClus
         co_return false;
     }
     connection.tcp().expires_never();  // the exchange's own deadline takes over
+    drop_write_interest(connection.tcp().socket());
     co_return true;
 }
 
