@@ -338,41 +338,27 @@ asio::awaitable<bool> connect(UpstreamConnection& connection, const UpstreamClus
     co_return true;
 }
 
-asio::awaitable<Attempt> attempt_once(pipeline::Exchange& exchange, Worker& worker,
-                                      const UpstreamCluster& cluster, const ResolvedTarget& target,
-                                      const GatewayFields& gateway_fields, bool allow_idle,
-                                      std::chrono::steady_clock::time_point now) {
-    auto& pool = worker.upstream_pool();
-    const auto& settings = cluster.settings();
-    std::unique_ptr<UpstreamConnection> connection;
-    if (allow_idle) {
-        connection = pool.take_idle(target, now, settings.idle_timeout);
+// A pooled keep-alive connection to the target, or null: the attempt then
+// opens a new one.
+std::unique_ptr<UpstreamConnection> pooled_connection(Worker& worker,
+                                                      const UpstreamCluster& cluster,
+                                                      const ResolvedTarget& target, bool allow_idle,
+                                                      std::chrono::steady_clock::time_point now) {
+    if (!allow_idle) {
+        return nullptr;
     }
-    if (!connection) {
-        connection = pool.open_new(cluster, target);
-        AttemptOutcome failure{};
-        if (!co_await connect(*connection, cluster, failure)) {
-            co_return Attempt{failure};
-        }
-    }
-    auto lines = gateway_fields.lines(
-        settings.preserve_host ? std::string_view{} : std::string_view(target.host_header));
-    auto max_response_bytes = exchange.snapshot->settings().limits.max_response_bytes;
-    auto& deadlines = worker.deadlines();
-    // A plain connection is used through its socket: the deadline bounds the
-    // exchange, and Beast's tcp_stream would only wrap each read and write in
-    // an operation of its own.
-    auto attempt =
-        connection->is_tls()
-            ? co_await exchange_messages(connection->tls(), *connection, deadlines, exchange,
-                                         settings, max_response_bytes, lines)
-            : co_await exchange_messages(connection->tcp().socket(), *connection, deadlines,
-                                         exchange, settings, max_response_bytes, lines);
+    return worker.upstream_pool().take_idle(target, now, cluster.settings().idle_timeout);
+}
+
+// After an exchange: a connection that may carry another goes back to the pool.
+void return_connection(Worker& worker, const UpstreamCluster& cluster,
+                       std::unique_ptr<UpstreamConnection> connection, const Attempt& attempt,
+                       const pipeline::Exchange& exchange) {
     if (attempt.outcome == AttemptOutcome::answered && attempt.reusable) {
         connection->reused = false;
-        pool.give_back(std::move(connection), cluster, exchange.snapshot->generation());
+        worker.upstream_pool().give_back(std::move(connection), cluster,
+                                         exchange.snapshot->generation());
     }
-    co_return attempt;
 }
 
 void answer_failure(pipeline::Exchange& exchange, AttemptOutcome outcome) {
@@ -498,8 +484,37 @@ asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& 
         exchange.upstream_address = target->address;
         worker.upstream_pool().begin_request(*target);
         auto started = now;
-        auto result = co_await attempt_once(exchange, worker, cluster, *target, gateway_fields,
-                                            !retried_stale, now);
+        // One attempt, written out here rather than as a coroutine of its
+        // own: a frame per request that Asio's recycling allocator is too
+        // small to keep. A plain connection is used through its socket: the
+        // deadline bounds the exchange, and Beast's tcp_stream would only wrap
+        // each read and write in an operation of its own.
+        Attempt result;
+        auto connection = pooled_connection(worker, cluster, *target, !retried_stale, now);
+        if (!connection) {
+            connection = worker.upstream_pool().open_new(cluster, *target);
+            if (!co_await connect(*connection, cluster, result.outcome)) {
+                connection.reset();
+            }
+        }
+        if (connection) {
+            auto lines = gateway_fields.lines(settings.preserve_host
+                                                  ? std::string_view{}
+                                                  : std::string_view(target->host_header));
+            auto max_response_bytes = exchange.snapshot->settings().limits.max_response_bytes;
+            // An if, not a conditional expression: GCC 12 took the wrong
+            // branch of `result = tls ? co_await a : co_await b`.
+            if (connection->is_tls()) {
+                result =
+                    co_await exchange_messages(connection->tls(), *connection, worker.deadlines(),
+                                               exchange, settings, max_response_bytes, lines);
+            } else {
+                result = co_await exchange_messages(connection->tcp().socket(), *connection,
+                                                    worker.deadlines(), exchange, settings,
+                                                    max_response_bytes, lines);
+            }
+            return_connection(worker, cluster, std::move(connection), result, exchange);
+        }
         auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - started);
         worker.upstream_pool().end_request(*target);
