@@ -388,7 +388,13 @@ class Connection {
             co_await forward_to_upstream(exchange, worker_);
         }
         bool keep = client_keep_alive && !exchange.close_connection;
-        co_return co_await respond(exchange, keep) && keep;
+        auto write = start_response(exchange, keep);
+        if (!write.finished()) {
+            auto [error, written] = co_await finish_write(stream_, write);
+            write.error = error;
+            write.written += written;
+        }
+        co_return finish_response(exchange, write) && keep;
     }
 
     // Reads the body into the exchange; false when the session has already
@@ -457,23 +463,33 @@ class Connection {
     // Runs the response stages, writes the response, logs it. False if the
     // write failed.
     asio::awaitable<bool> respond(pipeline::Exchange& exchange, bool keep_alive) {
-        const auto& chain =
-            exchange.route != nullptr ? exchange.route->chain : exchange.snapshot->default_chain();
-        chain.run_response(exchange);
-        ResponseFraming framing(exchange, keep_alive && !exchange.close_connection);
-        deadline_.expires_after(exchange.snapshot->settings().limits.send_timeout);
-        auto write =
-            write_without_waiting(stream_, serialise_message(exchange.response, write_buffer_,
-                                                             exchange.response_field_lines.pieces(),
-                                                             framing.sends_body()));
+        auto write = start_response(exchange, keep_alive);
         if (!write.finished()) {
             auto [error, written] = co_await finish_write(stream_, write);
             write.error = error;
             write.written += written;
         }
+        co_return finish_response(exchange, write);
+    }
+
+    // respond() in two steps, for the proxy path to call without a
+    // coroutine frame of its own: the stages, the framing and the part of
+    // the write that goes at once; then, after any rest was written, the log.
+    ImmediateWrite start_response(pipeline::Exchange& exchange, bool keep_alive) {
+        const auto& chain =
+            exchange.route != nullptr ? exchange.route->chain : exchange.snapshot->default_chain();
+        chain.run_response(exchange);
+        ResponseFraming framing(exchange, keep_alive && !exchange.close_connection);
+        deadline_.expires_after(exchange.snapshot->settings().limits.send_timeout);
+        return write_without_waiting(stream_, serialise_message(exchange.response, write_buffer_,
+                                                                exchange.response_field_lines.pieces(),
+                                                                framing.sends_body()));
+    }
+
+    bool finish_response(const pipeline::Exchange& exchange, const ImmediateWrite& write) {
         release_oversized_buffer(write_buffer_);
         record(exchange, write.written);
-        co_return !write.error;
+        return !write.error;
     }
 
     void record(const pipeline::Exchange& exchange, std::size_t written) {
