@@ -10,6 +10,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <array>
 #include <string_view>
 
@@ -151,7 +152,10 @@ std::string forwarded_for(const pipeline::Exchange& exchange) {
 // into exchange.request (an allocation each, per request) but written after
 // its own fields by the message writer; the request's fields of these names
 // were removed, as a set would have. Host is the attempt's target's, unless
-// the upstream preserves the client's.
+// the upstream preserves the client's. The framing is Content-Length, of the
+// body as received (chunked bodies were read whole), on requests with a body
+// and on POST, PUT, PATCH and OPTIONS without one; HTTP/1.1 needs no
+// Connection field to stay open.
 class GatewayFields {
   public:
     GatewayFields(const pipeline::Exchange& exchange, std::string forwarded_for,
@@ -159,11 +163,27 @@ class GatewayFields {
         : forwarded_for_(std::move(forwarded_for)),
           forwarded_host_(std::move(forwarded_host)),
           forwarded_proto_(exchange.over_tls ? "https" : "http"),
-          request_id_(exchange.request_id) {}
+          request_id_(exchange.request_id) {
+        auto body_size = exchange.request.body().size();
+        auto method = exchange.request.method();
+        if (body_size > 0 || method == http::verb::post || method == http::verb::put ||
+            method == http::verb::patch || method == http::verb::options) {
+            auto end = std::to_chars(content_length_digits_.data(),
+                                     content_length_digits_.data() + content_length_digits_.size(),
+                                     body_size)
+                           .ptr;
+            content_length_ = std::string_view(
+                content_length_digits_.data(),
+                static_cast<std::size_t>(end - content_length_digits_.data()));
+        }
+    }
+    GatewayFields(const GatewayFields&) = delete;
+    GatewayFields& operator=(const GatewayFields&) = delete;
 
     // `host` empty: no Host line (the request keeps its own).
-    std::array<std::string_view, 15> lines(std::string_view host) const {
+    std::array<std::string_view, 18> lines(std::string_view host) const {
         bool with_host = !host.empty();
+        bool with_length = !content_length_.empty();
         return {with_host ? "Host: " : "",
                 host,
                 with_host ? "\r\n" : "",
@@ -178,7 +198,10 @@ class GatewayFields {
                 "\r\n",
                 "X-Request-Id: ",
                 request_id_,
-                "\r\n"};
+                "\r\n",
+                with_length ? "Content-Length: " : "",
+                content_length_,
+                with_length ? "\r\n" : ""};
     }
 
   private:
@@ -186,6 +209,8 @@ class GatewayFields {
     std::string forwarded_host_;
     std::string_view forwarded_proto_;
     std::string_view request_id_;  // the exchange's: it outlives the forwarding
+    std::array<char, 24> content_length_digits_{};
+    std::string_view content_length_;  // empty: no Content-Length line
 };
 
 enum class AttemptOutcome {
@@ -409,6 +434,9 @@ bool is_replaced_by_gateway(const http::fields::value_type& field, bool preserve
     if (field.name() == http::field::host) {
         return !preserve_host;
     }
+    if (field.name() == http::field::content_length) {
+        return true;  // the framing is the gateway's (GatewayFields)
+    }
     return is_gateway_field(field.name_string());
 }
 
@@ -435,9 +463,9 @@ GatewayFields prepare_upstream_request(pipeline::Exchange& exchange,
         request.target(exchange.upstream_target);
     }
     bool keep_forwarded_host = exchange.peer_is_trusted_proxy && !forwarded_host.empty();
+    // Persistent HTTP/1.1 with no Connection field (removed above): Beast's
+    // keep_alive(true) and prepare_payload() would only look fields up again.
     request.version(11);
-    request.keep_alive(true);
-    request.prepare_payload();
     return GatewayFields(
         exchange, std::move(forwarded),
         keep_forwarded_host ? std::move(forwarded_host) : std::move(original_host));

@@ -140,6 +140,39 @@ TEST_F(ProxyTest, ChunkedRequestBodyGoesUpstreamWithContentLength) {
     EXPECT_FALSE(seen.has("Transfer-Encoding"));
 }
 
+// What goes upstream is framed by one Content-Length of the body as received:
+// on a request with a body, and on POST and PUT without one; never on a GET
+// without a body, whatever framing fields the client sent.
+TEST_F(ProxyTest, UpstreamRequestsCarryOneContentLengthOfTheirBody) {
+    auto gateway = start(simple_route("/items", "[GET, POST, PUT, DELETE]"));
+    RawConnection client(port, TlsOptions{});
+    ASSERT_TRUE(client.connect());
+    auto send = [&client](std::string_view method, const HeaderList& headers,
+                          std::string_view body) {
+        EXPECT_TRUE(client.send(format_request(method, "/items", headers, body)));
+        auto response = client.read_response();
+        EXPECT_TRUE(response && response->status == 200u);
+    };
+    send("POST", {{"Host", "localhost"}}, R"({"name":"widget"})");
+    send("POST", {{"Host", "localhost"}, {"Content-Length", "0"}}, "");
+    send("PUT", {{"Host", "localhost"}, {"Content-Length", "0"}}, "");
+    send("GET", {{"Host", "localhost"}, {"Content-Length", "0"}}, "");
+    send("DELETE", {{"Host", "localhost"}}, "");
+    auto seen = upstream.requests();
+    ASSERT_EQ(seen.size(), 5u);
+    EXPECT_EQ(seen[0].get_all("Content-Length"), std::vector<std::string>{"17"});
+    EXPECT_EQ(seen[0].body, R"({"name":"widget"})");
+    EXPECT_EQ(seen[1].get_all("Content-Length"), std::vector<std::string>{"0"});
+    EXPECT_EQ(seen[2].get_all("Content-Length"), std::vector<std::string>{"0"});
+    EXPECT_FALSE(seen[3].has("Content-Length"));
+    EXPECT_FALSE(seen[4].has("Content-Length"));
+    for (const auto& request : seen) {
+        EXPECT_FALSE(request.has("Transfer-Encoding")) << request.method;
+        EXPECT_FALSE(request.has("Connection")) << request.method;
+        EXPECT_EQ(request.version, 11u) << request.method;
+    }
+}
+
 TEST_F(ProxyTest, ResponseBannersAndHopByHopFieldsAreStripped) {
     upstream.set_handler([](const RecordedRequest&) {
         UpstreamResponse response;
