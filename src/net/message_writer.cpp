@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <string_view>
 
 namespace rampart::net {
@@ -24,21 +25,36 @@ void append_version(unsigned version, std::string& out) {
     out.append(text, sizeof text);
 }
 
+char* copy(char* to, std::string_view text) {
+    std::memcpy(to, text.data(), text.size());
+    return to + text.size();
+}
+
+// Sizes everything first and copies into the grown string: one size check in
+// all instead of four appends, each with its own, per field.
 template <bool isRequest>
 void append_fields(const http::header<isRequest>& head, std::string& out,
                    ExtraFields extra_fields) {
+    std::size_t size = 2;  // the empty line
     for (const auto& field : head) {
-        auto name = field.name_string();
-        auto value = field.value();
-        out.append(name.data(), name.size());
-        out.append(": ", 2);
-        out.append(value.data(), value.size());
-        out.append("\r\n", 2);
+        size += field.name_string().size() + field.value().size() + 4;
     }
     for (auto piece : extra_fields) {
-        out.append(piece.data(), piece.size());
+        size += piece.size();
     }
-    out.append("\r\n", 2);
+    auto start = out.size();
+    out.resize(start + size);
+    char* to = out.data() + start;
+    for (const auto& field : head) {
+        to = copy(to, field.name_string());
+        to = copy(to, ": ");
+        to = copy(to, field.value());
+        to = copy(to, "\r\n");
+    }
+    for (auto piece : extra_fields) {
+        to = copy(to, piece);
+    }
+    copy(to, "\r\n");
 }
 
 }  // namespace
