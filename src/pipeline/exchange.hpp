@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/container/small_vector.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -54,7 +55,10 @@ struct RateLimitReport {
 };
 
 // Named path parameters of the matched template ("/users/{user_id}"), decoded.
-using PathParameters = std::vector<std::pair<std::string_view, std::string>>;
+// Room for four in the exchange itself: templates rarely have more, and a
+// vector would allocate for the first one on every request.
+using PathParameters =
+    boost::container::small_vector<std::pair<std::string_view, std::string>, 4>;
 
 struct Exchange {
     Request request;
