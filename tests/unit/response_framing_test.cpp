@@ -2,13 +2,11 @@
 // persistence), read back from the head as the client receives it.
 #include <gtest/gtest.h>
 
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-
 #include <string>
 
 #include "net/message_writer.hpp"
 #include "net/response_framing.hpp"
+#include "response_head.hpp"
 
 namespace {
 
@@ -41,12 +39,7 @@ Written write(pipeline::Exchange& exchange, bool persistent) {
 }
 
 http::response_header<> parsed(const std::string& head) {
-    http::response_parser<http::empty_body> parser;
-    parser.eager(false);
-    boost::system::error_code error;
-    parser.put(boost::asio::buffer(head), error);
-    EXPECT_TRUE(parser.is_header_done()) << head;
-    return parser.get().base();
+    return test::parse_response_head(head);
 }
 
 TEST(ResponseFraming, ContentLengthIsTheBodysAndTheSessionsFieldsReplaceAnyOthers) {

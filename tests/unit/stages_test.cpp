@@ -4,9 +4,6 @@
 // on hand-made Exchanges.
 #include <gtest/gtest.h>
 
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +26,7 @@
 #include "pipeline/stages/cors.hpp"
 #include "pipeline/stages/deprecation.hpp"
 #include "pipeline/stages/stage_factories.hpp"
+#include "response_head.hpp"
 
 namespace {
 
@@ -89,12 +87,7 @@ void set_upstream_response(Exchange& exchange, http::status status, std::string 
 http::response_header<> client_view(const Exchange& exchange) {
     std::string head;
     net::append_head(exchange.response.base(), head, exchange.response_field_lines.pieces());
-    http::response_parser<http::empty_body> parser;
-    parser.eager(false);
-    boost::system::error_code error;
-    parser.put(boost::asio::buffer(head), error);
-    EXPECT_TRUE(parser.is_header_done()) << head;
-    return parser.get().base();
+    return test::parse_response_head(head);
 }
 
 std::string header(const Exchange& exchange, std::string_view name) {
