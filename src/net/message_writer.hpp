@@ -78,6 +78,12 @@ struct ImmediateWrite {
     std::array<boost::asio::const_buffer, 2> rest{};  // empty when finished or failed
 
     bool finished() const { return error || boost::asio::buffer_size(rest) == 0; }
+
+    // Takes in what finish_write completed with: its error and the rest's bytes.
+    void add_rest(const std::tuple<boost::system::error_code, std::size_t>& rest_written) {
+        error = std::get<0>(rest_written);
+        written += std::get<1>(rest_written);
+    }
 };
 
 // Sends as much of `buffers` as the connection takes now, without waiting:
@@ -103,7 +109,7 @@ ImmediateWrite write_without_waiting(Stream&, std::array<boost::asio::const_buff
 // through the scheduler before its caller resumes, so the caller writes
 //
 //     auto write = write_without_waiting(stream, serialise_message(...));
-//     if (!write.finished()) { co_await finish_write(stream, write); }
+//     if (!write.finished()) { write.add_rest(co_await finish_write(stream, write)); }
 //
 // in its own coroutine; the extra fields are copied before the first step.
 template <typename Stream>

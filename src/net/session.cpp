@@ -390,9 +390,7 @@ class Connection {
         bool keep = client_keep_alive && !exchange.close_connection;
         auto write = start_response(exchange, keep);
         if (!write.finished()) {
-            auto [error, written] = co_await finish_write(stream_, write);
-            write.error = error;
-            write.written += written;
+            write.add_rest(co_await finish_write(stream_, write));
         }
         co_return finish_response(exchange, write) && keep;
     }
@@ -465,9 +463,7 @@ class Connection {
     asio::awaitable<bool> respond(pipeline::Exchange& exchange, bool keep_alive) {
         auto write = start_response(exchange, keep_alive);
         if (!write.finished()) {
-            auto [error, written] = co_await finish_write(stream_, write);
-            write.error = error;
-            write.written += written;
+            write.add_rest(co_await finish_write(stream_, write));
         }
         co_return finish_response(exchange, write);
     }

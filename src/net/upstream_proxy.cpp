@@ -249,8 +249,7 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
     auto write = write_without_waiting(
         stream, serialise_message(exchange.request, connection.write_buffer(), gateway_fields));
     if (!write.finished()) {
-        auto [error, written] = co_await finish_write(stream, write);
-        write.error = error;
+        write.add_rest(co_await finish_write(stream, write));
     }
     release_oversized_buffer(connection.write_buffer());
     if (write.error) {

@@ -133,9 +133,7 @@ std::string written_through_socket(const http::response<http::string_body>& resp
         [&]() -> asio::awaitable<void> {
             auto write = write_without_waiting(writer, serialise_message(response, buffer));
             if (!write.finished()) {
-                auto [error, written] = co_await finish_write(writer, write);
-                write.error = error;
-                write.written += written;
+                write.add_rest(co_await finish_write(writer, write));
             }
             rampart::net::release_oversized_buffer(buffer);
             write_error = write.error;
