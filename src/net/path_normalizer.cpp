@@ -245,6 +245,20 @@ bool is_already_normal(std::string_view raw_path) {
     }
 }
 
+// `path` is routed; `encoded_path` and the raw query, as received, go upstream.
+NormalizedTarget normalized_target(std::string path, std::string encoded_path,
+                                   const RawTarget& raw) {
+    NormalizedTarget normalized;
+    normalized.upstream_target = std::move(encoded_path);
+    if (raw.query) {
+        normalized.query = std::string(*raw.query);
+        normalized.upstream_target += '?';
+        normalized.upstream_target += normalized.query;
+    }
+    normalized.path = std::move(path);
+    return normalized;
+}
+
 }  // namespace
 
 boost::system::result<NormalizedTarget, RequestRejection> normalize_target(
@@ -253,15 +267,7 @@ boost::system::result<NormalizedTarget, RequestRejection> normalize_target(
     if (!raw || !is_already_normal(raw->path) || check_raw_bytes(*raw)) {
         return normalize_target_in_full(raw_target, host_header, policy);
     }
-    NormalizedTarget normalized;
-    normalized.path = std::string(raw->path);
-    normalized.upstream_target = normalized.path;
-    if (raw->query) {
-        normalized.query = std::string(*raw->query);
-        normalized.upstream_target += '?';
-        normalized.upstream_target += normalized.query;
-    }
-    return normalized;
+    return normalized_target(std::string(raw->path), std::string(raw->path), *raw);
 }
 
 boost::system::result<NormalizedTarget, RequestRejection> normalize_target_in_full(
@@ -281,15 +287,8 @@ boost::system::result<NormalizedTarget, RequestRejection> normalize_target_in_fu
     if (!path) {
         return path.error();
     }
-    NormalizedTarget normalized;
-    normalized.upstream_target = encode_path(*path);
-    if (raw->query) {
-        normalized.query = std::string(*raw->query);
-        normalized.upstream_target += '?';
-        normalized.upstream_target += normalized.query;
-    }
-    normalized.path = std::move(*path);
-    return normalized;
+    auto encoded = encode_path(*path);
+    return normalized_target(std::move(*path), std::move(encoded), *raw);
 }
 
 }  // namespace rampart::net
