@@ -93,12 +93,11 @@ std::string field_line(std::string_view name, std::string_view value) {
 class SecurityHeadersStage final : public Stage {
   public:
     explicit SecurityHeadersStage(const SecurityHeadersPolicy& policy)
-        : with_hsts_(policy.strict_transport_security.has_value()),
-          default_cache_control_line_(
+        : default_cache_control_line_(
               policy.default_cache_control.empty()
                   ? std::string()
                   : field_line("Cache-Control", policy.default_cache_control)) {
-        if (with_hsts_) {
+        if (policy.strict_transport_security) {
             hsts_line_ = field_line("Strict-Transport-Security", *policy.strict_transport_security);
         }
         const std::pair<std::string_view, std::string_view> fixed[] = {
@@ -124,7 +123,7 @@ class SecurityHeadersStage final : public Stage {
     // One pass removes every field the stage strips or replaces.
     void on_response(Exchange& exchange) const override {
         auto& response = exchange.response;
-        bool with_hsts = exchange.over_tls && with_hsts_;
+        bool with_hsts = exchange.over_tls && !hsts_line_.empty();
         bool store_forbidden = must_not_be_stored(exchange);
         bool has_cache_control = false;
         for (auto field = response.begin(); field != response.end();) {
@@ -164,8 +163,7 @@ class SecurityHeadersStage final : public Stage {
         return exchange.carries_credentials || generated;
     }
 
-    bool with_hsts_;
-    std::string hsts_line_;
+    std::string hsts_line_;  // empty: HSTS disabled
     std::string fixed_lines_;
     std::string default_cache_control_line_;  // empty: none added
     std::string added_lines_;
