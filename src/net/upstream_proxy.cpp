@@ -325,7 +325,9 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
         if (response.result_int() / 100 == 1) {
             continue;  // 100 Continue and friends are hop-local: wait for the final response
         }
-        bool reusable = response.keep_alive() && !parser.need_eof();
+        // The parser's own flags: the message's keep_alive() would parse the Connection field
+        // again.
+        bool reusable = parser.keep_alive();
         exchange.response = parser.release();
         co_return Attempt{AttemptOutcome::answered, reusable};
     }

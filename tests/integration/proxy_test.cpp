@@ -44,6 +44,48 @@ TEST_F(ProxyTest, KeepAliveOnBothSidesReusesOneUpstreamConnection) {
     EXPECT_EQ(upstream.requests().back().target, "/items/4");
 }
 
+// An upstream connection goes back to the pool only when the upstream's answer
+// allows it. The upstream here keeps its socket open whatever it says, so a
+// connection Rampart reused against the answer's word would show as fewer
+// upstream connections than requests.
+TEST_F(ProxyTest, UpstreamConnectionsAreReusedOnlyWhenTheAnswerAllowsIt) {
+    struct Case {
+        std::string answer;
+        std::size_t connections_for_three_requests;
+    };
+    const std::vector<Case> cases = {
+        {"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", 3},
+        {"HTTP/1.1 200 OK\r\nConnection: x-trace, Close\r\nContent-Length: 2\r\n\r\n{}", 3},
+        {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}", 3},
+        {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n{}", 1},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", 1},
+    };
+    auto gateway = start(simple_route("/items"));
+    std::size_t connections_before = 0;
+    for (const auto& each : cases) {
+        upstream.set_handler([&each](const RecordedRequest&) {
+            UpstreamResponse response;
+            response.raw = each.answer;
+            return response;
+        });
+        RawConnection client(port, TlsOptions{});
+        ASSERT_TRUE(client.connect());
+        for (int i = 0; i < 3; ++i) {
+            ASSERT_TRUE(client.send(format_request("GET", "/items", {{"Host", "localhost"}})));
+            auto response = client.read_response();
+            ASSERT_TRUE(response) << each.answer;
+            EXPECT_EQ(response->status, 200u) << each.answer;
+        }
+        auto connections = upstream.connection_count() - connections_before;
+        // A pooled connection left by the case before may serve this case's first request.
+        EXPECT_GE(connections + (connections_before > 0 ? 1 : 0),
+                  each.connections_for_three_requests)
+            << each.answer;
+        EXPECT_LE(connections, each.connections_for_three_requests) << each.answer;
+        connections_before = upstream.connection_count();
+    }
+}
+
 TEST_F(ProxyTest, ForwardedHeadersAreSetAndClientCopiesReplaced) {
     auto gateway = start(simple_route("/whoami"));
     auto response = https_request(port, "GET", "/whoami",
