@@ -95,7 +95,8 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::open_new(const UpstreamCluster
 }
 
 void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection,
-                             const UpstreamCluster& cluster, std::uint64_t generation) {
+                             const UpstreamCluster& cluster, std::uint64_t generation,
+                             std::chrono::steady_clock::time_point now) {
     if (generation != generation_) {
         return;  // a connection of an older snapshot: close it
     }
@@ -103,7 +104,7 @@ void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection,
     if (connections.size() >= cluster.settings().max_idle_per_target) {
         return;
     }
-    connection->idle_since = std::chrono::steady_clock::now();
+    connection->idle_since = now;
     connections.push_back(std::move(connection));
 }
 

@@ -61,8 +61,9 @@ public:
                                                   std::chrono::milliseconds idle_timeout);
     std::unique_ptr<UpstreamConnection> open_new(const UpstreamCluster& cluster,
                                                  const ResolvedTarget& target);
+    // `now`: when the exchange on it ended, the start of its idle time.
     void give_back(std::unique_ptr<UpstreamConnection> connection, const UpstreamCluster& cluster,
-                   std::uint64_t generation);
+                   std::uint64_t generation, std::chrono::steady_clock::time_point now);
 
     // In-flight requests per target, for least-connections balancing and
     // the per-target connection cap.

@@ -379,11 +379,12 @@ std::unique_ptr<UpstreamConnection> pooled_connection(Worker& worker,
 // After an exchange: a connection that may carry another goes back to the pool.
 void return_connection(Worker& worker, const UpstreamCluster& cluster,
                        std::unique_ptr<UpstreamConnection> connection, const Attempt& attempt,
-                       const pipeline::Exchange& exchange) {
+                       const pipeline::Exchange& exchange,
+                       std::chrono::steady_clock::time_point now) {
     if (attempt.outcome == AttemptOutcome::answered && attempt.reusable) {
         connection->reused = false;
         worker.upstream_pool().give_back(std::move(connection), cluster,
-                                         exchange.snapshot->generation());
+                                         exchange.snapshot->generation(), now);
     }
 }
 
@@ -542,10 +543,12 @@ asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& 
                                                     worker.deadlines(), exchange, settings,
                                                     max_response_bytes, lines);
             }
-            return_connection(worker, cluster, std::move(connection), result, exchange);
         }
-        auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - started);
+        auto finished = std::chrono::steady_clock::now();
+        if (connection) {
+            return_connection(worker, cluster, std::move(connection), result, exchange, finished);
+        }
+        auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(finished - started);
         worker.upstream_pool().end_request(*target);
         exchange.upstream_duration += elapsed;
         last = result.outcome;
@@ -555,7 +558,7 @@ asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& 
                                     result.outcome != AttemptOutcome::answered, elapsed);
         }
         if (target_failed) {
-            cluster.report_failure(*target, std::chrono::steady_clock::now());
+            cluster.report_failure(*target, finished);
         } else if (result.outcome == AttemptOutcome::answered) {
             cluster.report_success(*target);
         }

@@ -20,10 +20,7 @@ std::string format_access_log_line(const pipeline::Exchange& exchange, std::stri
         std::string scratch;
         auto safe = [&](std::string_view text) { return make_log_safe(text, scratch); };
         // The request's start, so lines sort by arrival like other proxies' logs.
-        auto start = exchange.wall_clock_start.time_since_epoch().count() != 0
-                         ? exchange.wall_clock_start
-                         : std::chrono::system_clock::now();
-        line.emplace("time", UtcTimestamp(start).text());
+        line.emplace("time", UtcTimestamp(exchange.arrival_time()).text());
         line.emplace("request_id", safe(exchange.request_id));
         if (exchange.client_address.is_unspecified()) {
             line.emplace("client_ip", nullptr);

@@ -104,6 +104,12 @@ struct Exchange {
     std::uint64_t body_limit = 0;  // route limit, or the global one
     std::chrono::steady_clock::time_point started;
     std::chrono::system_clock::time_point wall_clock_start;
+    // When the request arrived by the wall clock: read once per request, not by
+    // every stage that needs the date. Now, for an exchange the session did not start.
+    std::chrono::system_clock::time_point arrival_time() const {
+        return wall_clock_start.time_since_epoch().count() != 0 ? wall_clock_start
+                                                                : std::chrono::system_clock::now();
+    }
 
     std::string_view upstream_name;
     std::string upstream_address;  // "host:port" of the target used, for the access log only

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/yaml_reader.hpp"
+#include "limit/ban_list.hpp"
 #include "log_lines.hpp"
 #include "net/message_writer.hpp"
 #include "observe/log_sink.hpp"
@@ -23,6 +24,7 @@
 #include "pipeline/problem.hpp"
 #include "pipeline/stage_keys.hpp"
 #include "pipeline/stage_registry.hpp"
+#include "pipeline/stages/ban.hpp"
 #include "pipeline/stages/cors.hpp"
 #include "pipeline/stages/deprecation.hpp"
 #include "pipeline/stages/stage_factories.hpp"
@@ -387,6 +389,33 @@ TEST(IpFilter, DenyWins) {
     auto deny_only = build(pipeline::ip_filter_stage_factory(), "ip_filter: {deny: ['::1']}\n");
     EXPECT_EQ(filter(*deny_only, "::1"), Verdict::respond);
     EXPECT_EQ(filter(*deny_only, "192.0.2.1"), Verdict::proceed);
+}
+
+// The ban stage judges a request by when it arrived (the session reads the
+// wall clock once per request), and by the clock only for an exchange
+// without an arrival time.
+TEST(BanStage, JudgesTheRequestAtItsArrivalTime) {
+    limit::InProcessBanList bans;
+    auto now = std::chrono::system_clock::now();
+    limit::BanRequest request;
+    request.target = "192.0.2.7";
+    request.ttl = std::chrono::seconds(60);
+    ASSERT_TRUE(bans.add(request, now));
+    pipeline::StageServices services;
+    services.bans = &bans;
+    static const config::Settings settings;
+    auto stage = pipeline::ban_stage_factory().build(
+        pipeline::StageBuildContext{settings, nullptr, std::nullopt, services});
+    ASSERT_TRUE(stage);
+    auto judged_at = [&](std::chrono::system_clock::time_point arrival) {
+        auto exchange = make_exchange();
+        exchange.client_address = boost::asio::ip::make_address("192.0.2.7");
+        exchange.wall_clock_start = arrival;
+        return stage->on_request_head(exchange);
+    };
+    EXPECT_EQ(judged_at(now + std::chrono::seconds(30)), Verdict::respond);
+    EXPECT_EQ(judged_at(now + std::chrono::seconds(61)), Verdict::proceed);
+    EXPECT_EQ(judged_at({}), Verdict::respond);  // no arrival time: now, within the ban
 }
 
 TEST(IpFilter, RefusalIsASecurityEvent) {

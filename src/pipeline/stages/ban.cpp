@@ -26,7 +26,7 @@ class BanStage final : public Stage {
     std::string_view name() const override { return "ban"; }
 
     Verdict on_request_head(Exchange& exchange) const override {
-        auto check = bans_.check_address(exchange.client_address, limit::BanClock::now());
+        auto check = bans_.check_address(exchange.client_address, exchange.arrival_time());
         return check.banned ? refuse_banned(exchange, check, "address") : Verdict::proceed;
     }
 
