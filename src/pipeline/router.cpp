@@ -20,6 +20,17 @@ constexpr std::size_t max_parameters = 16;
 constexpr std::array<std::string_view, 7> canonical_method_order{"GET",   "HEAD",   "POST",   "PUT",
                                                                  "PATCH", "DELETE", "OPTIONS"};
 
+// A bit per method of canonical_method_order, so that matching a request's
+// method is a mask test; 0 for an extension method, matched by name.
+std::uint32_t known_method_bit(std::string_view method) {
+    for (std::size_t index = 0; index < canonical_method_order.size(); ++index) {
+        if (canonical_method_order[index] == method) {
+            return 1u << index;
+        }
+    }
+    return 0;
+}
+
 struct TemplateSegment {
     enum class Kind { literal, parameter, catch_all } kind;
     std::string_view text;  // the literal, or the parameter's name
@@ -150,6 +161,10 @@ struct Router::Node {
     struct Endpoint {
         const CompiledRoute* route = nullptr;
         std::set<std::string, std::less<>> methods;  // effective: HEAD included with GET
+        std::uint32_t known_methods = 0;             // methods' bits (known_method_bit)
+        bool answers(std::string_view method, std::uint32_t method_bit) const {
+            return method_bit != 0 ? (known_methods & method_bit) != 0 : methods.contains(method);
+        }
         std::vector<std::string> parameter_names;    // in template order
         std::string path_template;
         std::string location;
@@ -160,7 +175,33 @@ struct Router::Node {
         std::string allow;
     };
 
-    std::map<std::string, std::unique_ptr<Node>, std::less<>> literal_children;
+    // Sorted by length, then text: a lookup compares lengths, and reads the
+    // characters of a same-length segment only.
+    struct LiteralChild {
+        std::string segment;
+        std::unique_ptr<Node> node;
+    };
+    std::vector<LiteralChild> literal_children;
+
+    const Node* literal_child(std::string_view segment) const {
+        auto found = std::lower_bound(literal_children.begin(), literal_children.end(), segment,
+                                      shorter_or_before);
+        return found != literal_children.end() && found->segment == segment ? found->node.get()
+                                                                            : nullptr;
+    }
+    Node& literal_child_for(std::string_view segment) {
+        auto found = std::lower_bound(literal_children.begin(), literal_children.end(), segment,
+                                      shorter_or_before);
+        if (found == literal_children.end() || found->segment != segment) {
+            found = literal_children.insert(
+                found, LiteralChild{std::string(segment), std::make_unique<Node>()});
+        }
+        return *found->node;
+    }
+    static bool shorter_or_before(const LiteralChild& child, std::string_view segment) {
+        return child.segment.size() != segment.size() ? child.segment.size() < segment.size()
+                                                      : child.segment < segment;
+    }
     std::unique_ptr<Node> parameter_child;  // shape only: names live in each Endpoint
     std::unique_ptr<Terminal> catch_all;    // a trailing {name...}
     std::unique_ptr<Terminal> terminal;     // a template ending exactly here
@@ -209,6 +250,7 @@ void check_conflicts(const Terminal& terminal, const Endpoint& added, const Rout
 
 struct Search {
     std::string_view method;
+    std::uint32_t method_bit = 0;
     std::array<std::string_view, max_parameters> values{};
     const Terminal* first_path_match = nullptr;  // most specific, for the Allow field
 };
@@ -218,7 +260,7 @@ const Endpoint* match_terminal(const Terminal* terminal, Search& search) {
         return nullptr;
     }
     for (const auto& endpoint : terminal->endpoints) {
-        if (endpoint->methods.contains(search.method)) {
+        if (endpoint->answers(search.method, search.method_bit)) {
             return endpoint.get();
         }
     }
@@ -243,8 +285,8 @@ const Endpoint* search_node(const Router::Node& node, std::optional<std::string_
     if (slash != std::string_view::npos) {
         next = rest->substr(slash + 1);
     }
-    if (auto child = node.literal_children.find(segment); child != node.literal_children.end()) {
-        if (auto found = search_node(*child->second, next, depth, search)) {
+    if (const auto* child = node.literal_child(segment)) {
+        if (auto found = search_node(*child, next, depth, search)) {
             return found;
         }
     }
@@ -296,6 +338,9 @@ void Router::add(RouteEntry entry) {
     auto endpoint = std::make_unique<Endpoint>();
     endpoint->route = entry.route;
     endpoint->methods = effective_methods(entry.methods);
+    for (const auto& method : endpoint->methods) {
+        endpoint->known_methods |= known_method_bit(method);
+    }
     endpoint->path_template = entry.path_template;
     endpoint->location = entry.location;
 
@@ -303,11 +348,7 @@ void Router::add(RouteEntry entry) {
     for (const auto& segment : segments) {
         switch (segment.kind) {
             case TemplateSegment::Kind::literal: {
-                auto& child = node->literal_children[std::string(segment.text)];
-                if (!child) {
-                    child = std::make_unique<Node>();
-                }
-                node = child.get();
+                node = &node->literal_child_for(segment.text);
                 terminal = &node->terminal;
                 break;
             }
@@ -340,6 +381,7 @@ Router::Result Router::find(std::string_view host, std::string_view path, std::s
     }
     Search search;
     search.method = method;
+    search.method_bit = known_method_bit(method);
     const Endpoint* found = nullptr;
     if (auto trie = host_tries_.find(strip_port(host)); trie != host_tries_.end()) {
         found = search_node(*trie->second, path.substr(1), 0, search);

@@ -70,6 +70,39 @@ TEST(Router, MatchesLiteralTemplatesExactlyAndCaseSensitively) {
     EXPECT_EQ(find(router, "admin").result.kind, Kind::not_found);
 }
 
+// Siblings are kept sorted by length, then text: every one must stay reachable
+// whichever order the routes were added in.
+TEST(Router, FindsEveryLiteralSiblingWhateverTheirLengthsAndOrder) {
+    Router router;
+    const std::vector<std::string> names{"users", "a", "carts",  "orders",
+                                         "ab",    "b", "usersx", "zz"};
+    for (std::size_t index = 0; index < names.size(); ++index) {
+        router.add(entry(static_cast<int>(index + 1), "/v1/" + names[index]));
+    }
+    for (std::size_t index = 0; index < names.size(); ++index) {
+        EXPECT_EQ(find(router, "/v1/" + names[index]).result.route,
+                  route_number(static_cast<int>(index + 1)))
+            << names[index];
+    }
+    for (const char* missing : {"/v1/user", "/v1/c", "/v1/usersy", "/v1/", "/v1/abc"}) {
+        EXPECT_EQ(find(router, missing).result.kind, Kind::not_found) << missing;
+    }
+}
+
+// Extension methods (WebDAV, PURGE) are matched by name beside the usual ones.
+TEST(Router, ExtensionMethodsAreMatchedBesideKnownOnes) {
+    Router router;
+    router.add(entry(1, "/cache", {"PURGE", "GET"}));
+    router.add(entry(2, "/files", {"PROPFIND"}));
+    EXPECT_EQ(find(router, "/cache", "PURGE").result.route, route_number(1));
+    EXPECT_EQ(find(router, "/cache", "HEAD").result.route, route_number(1));
+    EXPECT_EQ(find(router, "/cache", "PROPFIND").result.kind, Kind::method_not_allowed);
+    EXPECT_EQ(find(router, "/cache", "purge").result.kind, Kind::method_not_allowed);
+    EXPECT_EQ(find(router, "/files", "PROPFIND").result.route, route_number(2));
+    EXPECT_EQ(find(router, "/files", "GET").result.kind, Kind::method_not_allowed);
+    EXPECT_EQ(find(router, "/cache", "DELETE").result.allow, "GET, HEAD, PURGE");
+}
+
 TEST(Router, CapturesParameters) {
     Router router;
     router.add(entry(1, "/users/{user_id}/orders/{order_id}"));
