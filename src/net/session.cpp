@@ -129,7 +129,38 @@ asio::awaitable<HeadRead> read_head(SocketDeadline& read_deadline, auto& stream,
         } else {
             read_deadline.expires_at(deadline);
         }
-        auto [error, read] = co_await stream.async_read_some(buffer.prepare(space), use_nothrow);
+        boost::system::error_code error;
+        std::size_t read = 0;
+        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(stream)>, TlsStream>) {
+            // TlsStream::async_read_some written out, as its read_step asks: the
+            // composed operation cost more than this loop's steps.
+            auto into = buffer.prepare(space);
+            for (bool waited = false;; waited = true) {
+                auto step = stream.read_step(into, waited);
+                if (step.next == TlsStep::Next::done) {
+                    error = step.error;
+                    read = step.bytes;
+                    break;
+                }
+                if (step.next == TlsStep::Next::wait_writable) {
+                    std::tie(error) = co_await stream.socket().async_wait(
+                        asio::socket_base::wait_write, use_nothrow);
+                } else {
+                    auto [socket_error, received] = co_await stream.socket().async_read_some(
+                        stream.socket_space(), use_nothrow);
+                    stream.socket_filled(received);
+                    // The peer went away without close_notify, as Asio's stream reports it.
+                    error = socket_error == asio::error::eof ? asio::ssl::error::stream_truncated
+                                                             : socket_error;
+                }
+                if (error) {
+                    break;
+                }
+            }
+        } else {
+            std::tie(error, read) =
+                co_await stream.async_read_some(buffer.prepare(space), use_nothrow);
+        }
         bool timed_out = !idle && read_deadline.fired();
         if (error) {
             co_return timed_out ? HeadRead::timed_out : HeadRead::closed;

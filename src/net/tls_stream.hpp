@@ -93,6 +93,25 @@ class TlsStream {
             token, socket_);
     }
 
+    // For a coroutine that reads the stream itself (read_tls_some below):
+    // one composed operation, with its executor bookkeeping and its dispatch,
+    // fewer per read than async_read_some.
+    // The next step of a read into `buffer`. Before the first wait of a read,
+    // read_more without calling OpenSSL when it holds nothing and the
+    // stream's buffer is empty; after a wait, OpenSSL is always called (it
+    // may have a write to finish).
+    TlsStep read_step(boost::asio::mutable_buffer buffer, bool waited) {
+        return !waited && ReadStep{buffer}.needs_bytes(*this)
+                   ? TlsStep{TlsStep::Next::read_more, {}, 0}
+                   : tls_read_step(ssl_, buffer);
+    }
+    // The space a read_more step's socket read fills, and how much it filled.
+    boost::asio::mutable_buffer socket_space() {
+        received_.begin = received_.end = 0;
+        return {received_.storage.get(), received_capacity};
+    }
+    void socket_filled(std::size_t bytes) { received_.end = bytes; }
+
   private:
     // needs_bytes: the step would only find that OpenSSL needs more bytes,
     // so the socket is read first. A read that waits for the client's next

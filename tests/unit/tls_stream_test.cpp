@@ -233,6 +233,55 @@ TEST_F(TlsStreamTest, SmallReadsTakeWhatOpenSslAndTheBufferAlreadyHold) {
     EXPECT_EQ(received, first + second);
 }
 
+// The steps a coroutine reads with in place of async_read_some (the
+// session's read_head): small reads take what OpenSSL and the buffer already
+// hold before the socket is read again, and a message of several records
+// arrives whole.
+TEST_F(TlsStreamTest, ReadStepsCarryWhatAsyncReadSomeWould) {
+    std::string first = "GET /first HTTP/1.1\r\nHost: a\r\n\r\n";
+    std::string large(40000, 'x');  // three records
+    std::string received;
+    std::size_t socket_reads = 0;
+    run(
+        [&]() -> asio::awaitable<void> {
+            co_await client_handshake();
+            co_await asio::async_write(client_, asio::buffer(first), use_nothrow);
+            co_await asio::async_write(client_, asio::buffer(large), use_nothrow);
+            char ignored = 0;
+            co_await client_.async_read_some(asio::buffer(&ignored, 1), use_nothrow);
+        }(),
+        [&]() -> asio::awaitable<void> {
+            co_await server_handshake();
+            std::array<char, 7> piece{};
+            while (received.size() < first.size() + large.size()) {
+                std::size_t read = 0;
+                for (bool waited = false;; waited = true) {
+                    auto step = server_->read_step(asio::buffer(piece), waited);
+                    if (step.next == rampart::net::TlsStep::Next::done) {
+                        EXPECT_FALSE(step.error) << step.error.message();
+                        read = step.bytes;
+                        break;
+                    }
+                    EXPECT_EQ(step.next, rampart::net::TlsStep::Next::read_more);
+                    auto [error, bytes] = co_await server_->socket().async_read_some(
+                        server_->socket_space(), use_nothrow);
+                    if (error) {
+                        ADD_FAILURE() << error.message();
+                        co_return;
+                    }
+                    server_->socket_filled(bytes);
+                    ++socket_reads;
+                }
+                received.append(piece.data(), read);
+            }
+            server_->socket().close();
+        }());
+    EXPECT_EQ(received, first + large);
+    // Reads of 7 bytes: far fewer socket reads than pieces, so the steps used
+    // what OpenSSL and the stream's buffer held.
+    EXPECT_LT(socket_reads, received.size() / 7 / 10);
+}
+
 TEST_F(TlsStreamTest, AClosedTlsSessionReadsAsEndOfStream) {
     run(
         [&]() -> asio::awaitable<void> {
