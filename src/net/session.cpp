@@ -132,8 +132,8 @@ asio::awaitable<HeadRead> read_head(SocketDeadline& read_deadline, auto& stream,
         boost::system::error_code error;
         std::size_t read = 0;
         if constexpr (std::is_same_v<std::remove_cvref_t<decltype(stream)>, TlsStream>) {
-            // TlsStream::async_read_some written out, as its read_step asks: the
-            // composed operation cost more than this loop's steps.
+            // TlsStream::async_read_some's steps taken here (TlsStream::read_step):
+            // its composed operation cost more than the steps themselves.
             auto into = buffer.prepare(space);
             for (bool waited = false;; waited = true) {
                 auto step = stream.read_step(into, waited);

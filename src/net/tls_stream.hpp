@@ -93,7 +93,7 @@ class TlsStream {
             token, socket_);
     }
 
-    // For a coroutine that reads the stream itself (read_tls_some below):
+    // For a coroutine that reads the stream itself (the session's read_head):
     // one composed operation, with its executor bookkeeping and its dispatch,
     // fewer per read than async_read_some.
     // The next step of a read into `buffer`. Before the first wait of a read,

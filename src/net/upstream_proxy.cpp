@@ -325,8 +325,7 @@ asio::awaitable<Attempt> exchange_messages(Stream& stream, UpstreamConnection& c
         if (response.result_int() / 100 == 1) {
             continue;  // 100 Continue and friends are hop-local: wait for the final response
         }
-        // The parser's own flags: the message's keep_alive() would parse the Connection field
-        // again.
+        // From the parser's flags: the message's keep_alive() parses Connection again.
         bool reusable = parser.keep_alive();
         exchange.response = parser.release();
         co_return Attempt{AttemptOutcome::answered, reusable};
