@@ -10,8 +10,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <array>
+#include <charconv>
 #include <string_view>
 
 #include "net/framing.hpp"
@@ -514,10 +514,12 @@ asio::awaitable<void> forward_to_upstream(pipeline::Exchange& exchange, Worker& 
         worker.upstream_pool().begin_request(*target);
         auto started = now;
         // One attempt, written out here rather than as a coroutine of its
-        // own: a frame per request that Asio's recycling allocator is too
-        // small to keep. A plain connection is used through its socket: the
-        // deadline bounds the exchange, and Beast's tcp_stream would only wrap
-        // each read and write in an operation of its own.
+        // own: one frame and one resumption fewer per request (Asio's
+        // recycling allocator keeps two freed frames per thread, and the
+        // request's frames mostly push each other out). A plain connection
+        // is used through its socket: the deadline bounds the exchange, and
+        // Beast's tcp_stream would only wrap each read and write in an
+        // operation of its own.
         Attempt result;
         auto connection = pooled_connection(worker, cluster, *target, !retried_stale, now);
         if (!connection) {
