@@ -86,6 +86,37 @@ TEST_F(ProxyTest, UpstreamConnectionsAreReusedOnlyWhenTheAnswerAllowsIt) {
     }
 }
 
+// The upstream closes each connection after answering, without saying so: the
+// pooled connection is stale when the next request takes it. An idempotent
+// request then goes once more on a new connection (not counted as a retry);
+// a POST is not sent again, since Rampart cannot know the upstream never got it.
+TEST_F(ProxyTest, AStalePooledConnectionIsReplacedOnceForIdempotentRequestsOnly) {
+    upstream.set_handler([](const RecordedRequest&) {
+        UpstreamResponse response;
+        response.raw = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+        response.close_connection = true;  // closes after the answer, which says nothing of it
+        return response;
+    });
+    // No retries: a GET that succeeds did so by the stale connection's replacement.
+    auto gateway = start(simple_route("/items", "[GET, POST]"), "    retries: 0");
+    RawConnection client(port, TlsOptions{});  // one client connection: one worker's pool
+    ASSERT_TRUE(client.connect());
+    auto send = [&](const std::string& method) {
+        EXPECT_TRUE(client.send(format_request(method, "/items", {{"Host", "localhost"}},
+                                               method == "POST" ? "{}" : "")));
+        auto response = client.read_response();
+        return response ? response->status : 0u;
+    };
+    EXPECT_EQ(send("GET"), 200u);
+    std::this_thread::sleep_for(200ms);  // the upstream's close reaches the pooled connection
+    EXPECT_EQ(send("GET"), 200u);
+    EXPECT_EQ(upstream.connection_count(), 2u);
+    EXPECT_EQ(upstream.request_count(), 2u);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(send("POST"), 502u);
+    EXPECT_EQ(upstream.request_count(), 2u);
+}
+
 TEST_F(ProxyTest, ForwardedHeadersAreSetAndClientCopiesReplaced) {
     auto gateway = start(simple_route("/whoami"));
     auto response = https_request(port, "GET", "/whoami",
